@@ -1,0 +1,74 @@
+"""The one definition of what products publish for each other (and for the CLI).
+
+MLflow core writes these SSM parameters under a per-deployment prefix; the private
+API and notebook products and the end-user CLI read them by deployment name alone.
+CloudFormation cannot read another provisioned product's outputs, so this is the
+hand-over point between products.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SSM_ROOT = "/mlflow-platform"
+
+# Deployment names become part of SSM parameter names, resource names and tags.
+DEPLOYMENT_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
+DEPLOYMENT_NAME_DESCRIPTION = (
+    "3-32 characters: lower-case letters, digits and hyphens; starts with a letter, "
+    "does not end with a hyphen."
+)
+
+AUTH_MODES = ("basic", "per-user", "iam")
+
+
+@dataclass(frozen=True)
+class SsmKey:
+    """One value MLflow core publishes for the other products."""
+
+    name: str
+    description: str
+
+
+# Order matters only for documentation; the names are the contract.
+CORE_KEYS: tuple[SsmKey, ...] = (
+    SsmKey("tracking-url", "Internal tracking URL of the MLflow server (through the ALB)."),
+    SsmKey("auth-mode", "Auth mode of the deployment: basic, per-user or iam."),
+    SsmKey("credentials-secret-arn", "ARN of the Secrets Manager secret with the MLflow login."),
+    SsmKey("artifact-bucket", "Name of the S3 artifact bucket."),
+    SsmKey("vpc-id", "ID of the VPC that hosts the deployment."),
+    SsmKey("private-subnet-ids", "Comma-separated IDs of the private subnets."),
+    SsmKey("client-security-group-id", "Security group to attach to clients of the server."),
+    SsmKey("vpc-link-id", "ID of the API Gateway VPC link to the internal ALB."),
+    SsmKey("listener-arn", "ARN of the internal ALB listener."),
+    SsmKey("mlflow-version", "MLflow version of the server, for matching clients."),
+)
+
+# What the private API product publishes (read by the notebook product and the CLI).
+API_KEYS: tuple[SsmKey, ...] = (
+    SsmKey("api-url", "HTTPS tracking URI of the private API."),
+    SsmKey("api-authorization", "Authorization of the private API: NONE, AWS_IAM or JWT."),
+    SsmKey("api-id", "ID of the HTTP API."),
+)
+
+_KEY_NAMES = {k.name for k in CORE_KEYS + API_KEYS}
+
+
+def validate_deployment_name(name: str) -> str:
+    """Return name if it is a valid deployment name, else raise ValueError naming the rule."""
+    if not re.fullmatch(DEPLOYMENT_NAME_PATTERN, name):
+        raise ValueError(f"invalid deployment name {name!r}: {DEPLOYMENT_NAME_DESCRIPTION}")
+    return name
+
+
+def ssm_prefix(deployment: str) -> str:
+    """SSM prefix of one deployment. Accepts CloudFormation tokens as well as plain names."""
+    return f"{SSM_ROOT}/{deployment}"
+
+
+def ssm_name(deployment: str, key: str) -> str:
+    """Full SSM parameter name of one published value."""
+    if key not in _KEY_NAMES:
+        raise KeyError(f"unknown contract key {key!r}; known: {sorted(_KEY_NAMES)}")
+    return f"{ssm_prefix(deployment)}/{key}"

@@ -1,0 +1,1 @@
+"""The portfolio stack: what `cdk deploy` creates, and the governance of its products."""

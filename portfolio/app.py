@@ -1,0 +1,51 @@
+"""Builds the CDK app from cdk.json context: shared by app.py and the test fixture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from mlflow_platform.catalog import PRODUCTS
+
+from .config import CONTEXT_KEY, PortfolioConfig, from_context
+from .stack import PortfolioStack
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK_NAME = "MlflowPlatformPortfolio"
+SNAPSHOT_DIR = ROOT / "product-stack-snapshots"
+
+
+def cdk_json_context(path: Path = ROOT / "cdk.json") -> dict[str, Any]:
+    """The context block of cdk.json (what `cdk synth` passes to the app)."""
+    return json.loads(path.read_text())["context"]
+
+
+def known_versions() -> dict[str, tuple[str, ...]]:
+    return {p.slug: tuple(v.name for v in p.versions) for p in PRODUCTS}
+
+
+def build_app(
+    context: dict[str, Any],
+    *,
+    outdir: str | None = None,
+    snapshot_dir: Path = SNAPSHOT_DIR,
+    nag: bool = True,
+) -> tuple[cdk.App, PortfolioStack]:
+    """The whole app. Raises portfolio.config.ConfigError on bad admin configuration."""
+    config: PortfolioConfig = from_context(context.get(CONTEXT_KEY), known_versions=known_versions())
+    app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
+    stack = PortfolioStack(
+        app,
+        STACK_NAME,
+        config=config,
+        snapshot_dir=snapshot_dir,
+        description="MLflow Platform: Service Catalog portfolio with MLflow core, private API "
+        "and notebook products",
+    )
+    if nag:
+        cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, stack

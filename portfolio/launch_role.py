@@ -1,0 +1,214 @@
+"""Launch roles: what Service Catalog may do when it provisions a product for a user.
+
+Users need no permissions on the resources of a product; the launch role has them.
+It is scoped by service to what the product templates actually create (a test checks
+that every resource type of every product template maps to a service here), IAM is
+limited to roles under the platform's path, and nothing here can read or delete
+experiment data (objects in the artifact buckets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from products.common.nag import acknowledge
+from products.common.stack import ROLE_PATH
+
+# CloudFormation resource-type prefix -> the actions CloudFormation needs to manage it.
+# Verb wildcards (Create*, Delete*, ...) keep the lists short without granting data access.
+SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "AWS::EC2": ("ec2:Describe*", "ec2:Create*", "ec2:Delete*", "ec2:Modify*",
+                 "ec2:Associate*", "ec2:Disassociate*", "ec2:Attach*", "ec2:Detach*",
+                 "ec2:Authorize*", "ec2:Revoke*", "ec2:Allocate*", "ec2:Release*",
+                 "ec2:Replace*", "ec2:UpdateSecurityGroupRuleDescriptions*"),
+    "AWS::RDS": ("rds:Describe*", "rds:Create*", "rds:Delete*", "rds:Modify*",
+                 "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"),
+    "AWS::S3": ("s3:CreateBucket", "s3:GetBucket*", "s3:PutBucket*", "s3:GetEncryptionConfiguration",
+                "s3:PutEncryptionConfiguration", "s3:GetLifecycleConfiguration",
+                "s3:PutLifecycleConfiguration", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy",
+                "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
+                "s3:ListBucket", "s3:GetAccelerateConfiguration"),
+    "AWS::SecretsManager": ("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret",
+                            "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
+                            "secretsmanager:TagResource", "secretsmanager:UntagResource",
+                            "secretsmanager:GetRandomPassword",
+                            "secretsmanager:PutResourcePolicy",
+                            "secretsmanager:DeleteResourcePolicy"),
+    "AWS::ECS": ("ecs:Describe*", "ecs:List*", "ecs:Create*", "ecs:Delete*", "ecs:Update*",
+                 "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
+                 "ecs:TagResource", "ecs:UntagResource", "ecs:PutClusterCapacityProviders"),
+    "AWS::ElasticLoadBalancingV2": ("elasticloadbalancing:Describe*",
+                                    "elasticloadbalancing:Create*",
+                                    "elasticloadbalancing:Delete*",
+                                    "elasticloadbalancing:Modify*",
+                                    "elasticloadbalancing:AddTags",
+                                    "elasticloadbalancing:RemoveTags",
+                                    "elasticloadbalancing:SetSecurityGroups"),
+    "AWS::ApplicationAutoScaling": ("application-autoscaling:*",),
+    "AWS::ServiceDiscovery": ("servicediscovery:*", "route53:CreateHostedZone",
+                              "route53:DeleteHostedZone", "route53:GetHostedZone",
+                              "route53:ChangeResourceRecordSets", "route53:GetChange",
+                              "route53:ListHostedZonesByName",
+                              "route53:ChangeTagsForResource"),
+    "AWS::ApiGatewayV2": ("apigateway:GET", "apigateway:POST", "apigateway:PUT",
+                          "apigateway:PATCH", "apigateway:DELETE", "apigateway:TagResource"),
+    "AWS::Logs": ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
+                  "logs:DeleteRetentionPolicy", "logs:DescribeLogGroups", "logs:TagResource",
+                  "logs:UntagResource", "logs:TagLogGroup", "logs:ListTagsForResource",
+                  "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+                  "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"),
+    "AWS::SSM": ("ssm:PutParameter", "ssm:DeleteParameter", "ssm:GetParameter*",
+                 "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource",
+                 "ssm:ListTagsForResource", "ssm:DescribeParameters"),
+    "AWS::CloudWatch": ("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
+                        "cloudwatch:DescribeAlarms", "cloudwatch:PutDashboard",
+                        "cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard",
+                        "cloudwatch:TagResource", "cloudwatch:UntagResource"),
+    "AWS::SageMaker": ("sagemaker:CreateNotebookInstance*", "sagemaker:DeleteNotebookInstance*",
+                       "sagemaker:DescribeNotebookInstance*", "sagemaker:UpdateNotebookInstance*",
+                       "sagemaker:StopNotebookInstance", "sagemaker:StartNotebookInstance",
+                       "sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags"),
+    "AWS::Events": ("events:PutRule", "events:DeleteRule", "events:DescribeRule",
+                    "events:PutTargets", "events:RemoveTargets", "events:TagResource",
+                    "events:UntagResource"),
+    "AWS::Lambda": ("lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction*",
+                    "lambda:UpdateFunction*", "lambda:AddPermission", "lambda:RemovePermission",
+                    "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"),
+    "AWS::SNS": ("sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes",
+                 "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+                 "sns:TagResource", "sns:UntagResource"),
+    "AWS::KMS": ("kms:CreateKey", "kms:DescribeKey", "kms:EnableKeyRotation",
+                 "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource",
+                 "kms:CreateAlias", "kms:DeleteAlias", "kms:GetKeyPolicy",
+                 "kms:GetKeyRotationStatus", "kms:CreateGrant", "kms:Decrypt",
+                 "kms:GenerateDataKey*"),
+}
+
+# IAM is handled separately: only roles and policies under the platform's path.
+IAM_TYPES = ("AWS::IAM",)
+
+# Service-linked roles some resources need on first use in an account.
+_SERVICE_LINKED = (
+    "ecs.amazonaws.com",
+    "rds.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+    "servicediscovery.amazonaws.com",
+    "ops.apigateway.amazonaws.com",
+    "sagemaker.amazonaws.com",
+)
+
+
+def service_of(resource_type: str) -> str:
+    """The SERVICE_ACTIONS key covering a CloudFormation resource type (KeyError if none)."""
+    prefix = "::".join(resource_type.split("::")[:2])
+    if prefix in SERVICE_ACTIONS or prefix in IAM_TYPES:
+        return prefix
+    raise KeyError(f"the launch role grants nothing for {resource_type}: add {prefix} "
+                   "to portfolio/launch_role.py SERVICE_ACTIONS")
+
+
+def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicyStatement]:
+    """The statements a launch role needs for templates with these resource types."""
+    services = sorted({service_of(t) for t in resource_types} - set(IAM_TYPES))
+    partition, account = cdk.Aws.PARTITION, cdk.Aws.ACCOUNT_ID
+    role_arn = f"arn:{partition}:iam::{account}:role{ROLE_PATH}*"
+    statements = [
+        iam.PolicyStatement(
+            sid="ProvisionWithCloudFormation",
+            actions=["cloudformation:CreateStack", "cloudformation:DeleteStack",
+                     "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
+                     "cloudformation:GetTemplateSummary", "cloudformation:SetStackPolicy",
+                     "cloudformation:UpdateStack", "cloudformation:CreateChangeSet",
+                     "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet",
+                     "cloudformation:DeleteChangeSet", "cloudformation:ListChangeSets",
+                     "cloudformation:ListStackResources", "cloudformation:TagResource",
+                     "cloudformation:UntagResource"],
+            # Service Catalog names the stacks of provisioned products SC-<account>-pp-...
+            resources=[f"arn:{partition}:cloudformation:*:{account}:stack/SC-*"],
+        ),
+        iam.PolicyStatement(
+            sid="ValidateTemplates",
+            actions=["cloudformation:ValidateTemplate"],
+            resources=["*"],  # ValidateTemplate supports no resource-level permissions
+        ),
+        iam.PolicyStatement(
+            sid="ReadProductTemplates",
+            actions=["s3:GetObject"],
+            # The CDK bootstrap bucket holds the product templates; Service Catalog keeps
+            # its own copies in buckets named cf-templates-*.
+            resources=[f"arn:{partition}:s3:::cdk-*-assets-{account}-*/*",
+                       f"arn:{partition}:s3:::cf-templates-*/*"],
+        ),
+        iam.PolicyStatement(
+            sid="ManagePlatformRoles",
+            actions=["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole",
+                     "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy",
+                     "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:TagRole",
+                     "iam:UntagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+                     "iam:UpdateAssumeRolePolicy", "iam:PassRole"],
+            resources=[role_arn],
+        ),
+        iam.PolicyStatement(
+            sid="ManagePlatformPolicies",
+            actions=["iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy",
+                     "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
+                     "iam:ListPolicyVersions", "iam:GetPolicyVersion", "iam:TagPolicy",
+                     "iam:UntagPolicy"],
+            resources=[f"arn:{partition}:iam::{account}:policy{ROLE_PATH}*"],
+        ),
+        iam.PolicyStatement(
+            sid="CreateServiceLinkedRoles",
+            actions=["iam:CreateServiceLinkedRole"],
+            resources=[f"arn:{partition}:iam::{account}:role/aws-service-role/*"],
+            conditions={"StringEquals": {"iam:AWSServiceName": list(_SERVICE_LINKED)}},
+        ),
+    ]
+    for service in services:
+        statements.append(
+            iam.PolicyStatement(
+                sid="Manage" + service.split("::")[1],
+                actions=list(SERVICE_ACTIONS[service]),
+                # These services' create calls support no resource-level scoping before the
+                # resource exists; the stack-level scoping above bounds what is created.
+                resources=["*"],
+            )
+        )
+    return statements
+
+
+def create_launch_role(
+    scope: Construct, id_: str, *, resource_types: Iterable[str], role_name: str | None = None
+) -> iam.Role:
+    """A role Service Catalog assumes to provision products made of these resource types."""
+    role = iam.Role(
+        scope,
+        id_,
+        role_name=role_name,
+        assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+        description="Service Catalog launch role of the MLflow Platform products",
+        max_session_duration=cdk.Duration.hours(1),
+    )
+    policy = iam.Policy(scope, f"{id_}Policy", statements=launch_policy_statements(resource_types))
+    policy.attach_to_role(role)
+    acknowledge(
+        policy, "AwsSolutions-IAM5",
+        "Wildcards are bounded: stacks named SC-* (Service Catalog's), template objects in the "
+        "CDK asset and cf-templates buckets, IAM roles/policies under the platform path, and "
+        "per-service verbs for resources whose names CloudFormation generates at create time.",
+        findings=[
+            "Resource::*",
+            "Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/SC-*",
+            f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy{ROLE_PATH}*",
+            f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role{ROLE_PATH}*",
+            "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*",
+            "Resource::arn:<AWS::Partition>:s3:::cdk-*-assets-<AWS::AccountId>-*/*",
+            "Resource::arn:<AWS::Partition>:s3:::cf-templates-*/*",
+        ],
+    )
+    return role

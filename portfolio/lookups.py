@@ -1,0 +1,147 @@
+"""Provisioning-artifact IDs by version name, for what CloudFormation cannot express.
+
+CloudFormation creates product versions but cannot set their guidance (DEPRECATED) nor
+return one version's ID by name; these custom resources call the Service Catalog API.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import custom_resources as cr
+from aws_cdk import aws_servicecatalog as servicecatalog
+from constructs import Construct
+
+
+def _product_arn(scope: Construct, product: servicecatalog.IProduct) -> str:
+    return cdk.Stack.of(scope).format_arn(
+        service="catalog", resource="product", resource_name=product.product_id
+    )
+
+
+class ArtifactId(Construct):
+    """Looks up the ID of one provisioning artifact (product version) by its name."""
+
+    def __init__(
+        self, scope: Construct, id_: str, *, product: servicecatalog.IProduct, version: str
+    ) -> None:
+        super().__init__(scope, id_)
+        call = cr.AwsSdkCall(
+            service="ServiceCatalog",
+            action="describeProvisioningArtifact",
+            parameters={"ProductId": product.product_id, "ProvisioningArtifactName": version},
+            physical_resource_id=cr.PhysicalResourceId.of(f"{version}"),
+            output_paths=["ProvisioningArtifactDetail.Id"],
+        )
+        self._resource = cr.AwsCustomResource(
+            self,
+            "Lookup",
+            on_create=call,
+            on_update=call,
+            policy=cr.AwsCustomResourcePolicy.from_statements([
+                iam.PolicyStatement(
+                    actions=["servicecatalog:DescribeProvisioningArtifact"],
+                    resources=[_product_arn(self, product)],
+                )
+            ]),
+            install_latest_aws_sdk=False,
+        )
+        self._resource.node.add_dependency(product)
+
+    @property
+    def value(self) -> str:
+        return self._resource.get_response_field("ProvisioningArtifactDetail.Id")
+
+
+class DeprecateVersion(Construct):
+    """Sets guidance DEPRECATED on one version: no new launches, existing ones can update.
+
+    Removing the deprecation from cdk.json sets the guidance back to DEFAULT.
+    """
+
+    def __init__(
+        self, scope: Construct, id_: str, *, product: servicecatalog.IProduct, version: str
+    ) -> None:
+        super().__init__(scope, id_)
+        artifact = ArtifactId(self, "Artifact", product=product, version=version)
+
+        def guidance(value: str) -> cr.AwsSdkCall:
+            return cr.AwsSdkCall(
+                service="ServiceCatalog",
+                action="updateProvisioningArtifact",
+                parameters={
+                    "ProductId": product.product_id,
+                    "ProvisioningArtifactId": artifact.value,
+                    "Guidance": value,
+                },
+                physical_resource_id=cr.PhysicalResourceId.of(f"deprecate-{version}"),
+            )
+
+        self.resource = cr.AwsCustomResource(
+            self,
+            "Guidance",
+            on_create=guidance("DEPRECATED"),
+            on_update=guidance("DEPRECATED"),
+            on_delete=guidance("DEFAULT"),
+            policy=cr.AwsCustomResourcePolicy.from_statements([
+                iam.PolicyStatement(
+                    actions=["servicecatalog:UpdateProvisioningArtifact"],
+                    resources=[_product_arn(self, product)],
+                )
+            ]),
+            install_latest_aws_sdk=False,
+        )
+
+
+class OrganizationPortfolioShare(Construct):
+    """Shares the portfolio with an organization or OU (CloudFormation takes accounts only).
+
+    Needs the portfolio stack to run in the management account or a delegated
+    administrator with `aws servicecatalog enable-aws-organizations-access` done once.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        portfolio: servicecatalog.IPortfolio,
+        node_type: str,
+        node_id: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        params = {
+            "PortfolioId": portfolio.portfolio_id,
+            "OrganizationNode": {"Type": node_type, "Value": node_id},
+        }
+        share = cr.AwsSdkCall(
+            service="ServiceCatalog",
+            action="createPortfolioShare",
+            parameters={**params, "ShareTagOptions": True, "SharePrincipals": True},
+            physical_resource_id=cr.PhysicalResourceId.of(f"{node_type}:{node_id}"),
+        )
+        self.resource = cr.AwsCustomResource(
+            self,
+            "Share",
+            on_create=share,
+            on_update=share,
+            on_delete=cr.AwsSdkCall(
+                service="ServiceCatalog", action="deletePortfolioShare", parameters=params
+            ),
+            policy=cr.AwsCustomResourcePolicy.from_statements([
+                iam.PolicyStatement(
+                    actions=["servicecatalog:CreatePortfolioShare",
+                             "servicecatalog:DeletePortfolioShare"],
+                    resources=[portfolio.portfolio_arn],
+                ),
+                iam.PolicyStatement(
+                    # Organizations read calls support no resource-level permissions.
+                    actions=["organizations:DescribeOrganization",
+                             "organizations:DescribeAccount",
+                             "organizations:ListAWSServiceAccessForOrganization",
+                             "organizations:ListChildren", "organizations:ListParents"],
+                    resources=["*"],
+                ),
+            ]),
+            install_latest_aws_sdk=False,
+        )

@@ -1,0 +1,1 @@
+"""The products of the portfolio: one package each, composed from reusable constructs."""

@@ -1,0 +1,1 @@
+"""Pieces every product stack uses: parameter definitions, stack base, aspects."""

@@ -1,0 +1,1 @@
+"""MLflow core: the private tracking service an account user launches."""

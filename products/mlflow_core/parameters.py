@@ -1,0 +1,134 @@
+"""Launch parameters of MLflow core: the one declaration (see products.common.parameters)."""
+
+from __future__ import annotations
+
+from mlflow_platform import contract
+from mlflow_platform.catalog import IMAGE_TAG, PROXY_IMAGE_REPOSITORY, SERVER_IMAGE_REPOSITORY
+from products.common.parameters import ParamSpec
+
+DEPLOYMENT = "Deployment"
+NETWORK = "Network"
+SERVICE = "Tracking service"
+DATABASE = "Database"
+IMAGES = "Container images (set by the platform team)"
+
+# Aurora Serverless v2 capacity steps in ACUs (0 = auto-pause when idle).
+_ACU_STEPS = tuple(str(x / 2).removesuffix(".0") for x in range(0, 129))
+MAX_TASKS_LIMIT = 20
+LOG_RETENTION_DAYS = ("7", "14", "30", "60", "90", "180", "365", "731", "1827", "3653")
+
+_SUBNET = r"subnet-[0-9a-f]{8,17}"
+_CIDR = r"(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-9]|3[0-2])"
+
+PARAMETERS: tuple[ParamSpec, ...] = (
+    ParamSpec(
+        "DeploymentName", "Deployment name",
+        "Unique name of this MLflow deployment in the account and region. The private API "
+        "and notebook products find it by this name.",
+        DEPLOYMENT, allowed_pattern=contract.DEPLOYMENT_NAME_PATTERN,
+        constraint_description=contract.DEPLOYMENT_NAME_DESCRIPTION, max_length=32,
+    ),
+    ParamSpec(
+        "Profile", "Profile",
+        "dev: cheapest (one NAT gateway, one task, database pauses when idle). prod: a NAT "
+        "gateway per zone, at least two tasks, database never pauses, deletion protection.",
+        DEPLOYMENT, default="dev", allowed_values=("dev", "prod"),
+    ),
+    ParamSpec(
+        "AuthMode", "Authentication",
+        "basic: one shared login checked by the proxy. per-user: MLflow user accounts and "
+        "per-experiment permissions. iam: only the private API (with IAM auth) may reach it.",
+        DEPLOYMENT, default="basic", allowed_values=contract.AUTH_MODES,
+    ),
+    ParamSpec(
+        "ExistingVpcId", "Existing VPC (optional)",
+        "Leave empty to create a new VPC. Otherwise the ID of a VPC to deploy into; then also "
+        "give its private subnets and the client CIDR.",
+        NETWORK, default="", allowed_pattern=r"^(|vpc-[0-9a-f]{8,17})$",
+        constraint_description="empty, or a VPC ID like vpc-0123456789abcdef0",
+    ),
+    ParamSpec(
+        "ExistingSubnetIds", "Existing private subnets (optional)",
+        "With an existing VPC: comma-separated IDs of at least two private subnets in "
+        "different Availability Zones, with a route to the internet or VPC endpoints.",
+        NETWORK, default="", allowed_pattern=rf"^(|{_SUBNET}(,{_SUBNET})+)$",
+        constraint_description="empty, or two or more subnet IDs separated by commas",
+    ),
+    ParamSpec(
+        "ClientCidr", "Client network (CIDR)",
+        "Network allowed to reach the internal load balancer. Empty means the VPC's own "
+        "CIDR (new VPC only). Never 0.0.0.0/0.",
+        NETWORK, default="", allowed_pattern=rf"^(|{_CIDR})$",
+        constraint_description="empty, or an IPv4 CIDR with a prefix of /16 to /32",
+    ),
+    ParamSpec(
+        "CertificateArn", "TLS certificate (optional)",
+        "ARN of an ACM certificate for an HTTPS listener on the internal load balancer. "
+        "Empty: HTTP inside the VPC (the private API product adds HTTPS for outside clients).",
+        NETWORK, default="",
+        allowed_pattern=r"^(|arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36})$",
+        constraint_description="empty, or an ACM certificate ARN",
+    ),
+    ParamSpec(
+        "MinTasks", "Minimum tasks",
+        "Fewest tracking-server tasks. auto: 1 in dev, 2 in prod.",
+        SERVICE, default="auto",
+        allowed_values=("auto", *(str(n) for n in range(1, MAX_TASKS_LIMIT + 1))),
+    ),
+    ParamSpec(
+        "MaxTasks", "Maximum tasks",
+        "Most tracking-server tasks autoscaling may run (on CPU and request count).",
+        SERVICE, default="2", allowed_values=tuple(str(n) for n in range(1, MAX_TASKS_LIMIT + 1)),
+    ),
+    ParamSpec(
+        "CpuArchitecture", "CPU architecture",
+        "ARM64 (Graviton) costs about 20% less than X86_64.",
+        SERVICE, default="ARM64", allowed_values=("ARM64", "X86_64"),
+    ),
+    ParamSpec(
+        "EnableExecuteCommand", "Allow ECS Exec",
+        "true lets operators open a shell in running tasks with ECS Exec (audited in "
+        "CloudTrail). Off by default.",
+        SERVICE, default="false", allowed_values=("false", "true"),
+    ),
+    ParamSpec(
+        "LogRetentionDays", "Log retention (days)",
+        "How long the server and proxy logs are kept in CloudWatch Logs.",
+        SERVICE, default="30", allowed_values=LOG_RETENTION_DAYS,
+    ),
+    ParamSpec(
+        "DatabaseMinCapacity", "Database minimum capacity (ACU)",
+        "Aurora Serverless v2 floor. 0 lets the database pause when idle (about 15-30 s to "
+        "resume); prod never pauses (floor at least 0.5).",
+        DATABASE, default="0", allowed_values=_ACU_STEPS[:33],
+    ),
+    ParamSpec(
+        "DatabaseMaxCapacity", "Database maximum capacity (ACU)",
+        "Aurora Serverless v2 ceiling. 1 ACU is about 2 GB of memory.",
+        DATABASE, default="2", allowed_values=_ACU_STEPS[2:],
+    ),
+    ParamSpec(
+        "BackupRetentionDays", "Backup retention (days)",
+        "Days of automated database backups (point-in-time recovery).",
+        DATABASE, default=7, type="Number", min_value=1, max_value=35,
+        constraint_description="a whole number of days from 1 to 35",
+    ),
+    ParamSpec(
+        "ServerImageRepository", "MLflow server image repository",
+        "ECR repository of the MLflow server image, in the portfolio's account and region.",
+        IMAGES, default=SERVER_IMAGE_REPOSITORY, allowed_pattern=r"^[a-z0-9][a-z0-9._/-]{1,255}$",
+        constraint_description="an ECR repository name",
+    ),
+    ParamSpec(
+        "ProxyImageRepository", "Auth proxy image repository",
+        "ECR repository of the nginx auth proxy image.",
+        IMAGES, default=PROXY_IMAGE_REPOSITORY, allowed_pattern=r"^[a-z0-9][a-z0-9._/-]{1,255}$",
+        constraint_description="an ECR repository name",
+    ),
+    ParamSpec(
+        "ImageTag", "Image tag",
+        "Immutable tag of both images. Each product version pins the tag it was tested with.",
+        IMAGES, default=IMAGE_TAG, allowed_pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        constraint_description="an image tag",
+    ),
+)

@@ -1,0 +1,1 @@
+"""MLflow notebook: a SageMaker notebook instance wired to a tracking server."""

@@ -1,0 +1,1 @@
+"""MLflow private API: an HTTPS tracking URI for clients outside the VPC."""
