@@ -16,6 +16,8 @@ from constructs import Construct
 
 from mlflow_platform.catalog import PROXY_IMAGE_REPOSITORY, SERVER_IMAGE_REPOSITORY
 
+from products.common.nag import acknowledge
+
 from .config import OrganizationShare
 
 _PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
@@ -89,4 +91,9 @@ class ImageRepositories(Construct):
                     principals=[iam.AnyPrincipal()],
                     conditions=condition,
                 )
+            )
+            acknowledge(
+                repo, "AwsSolutions-ECR1",
+                "Pull only, and only for principals of the configured organization or OU "
+                "(aws:PrincipalOrgID / aws:PrincipalOrgPaths condition).",
             )

@@ -12,6 +12,29 @@ from aws_cdk import custom_resources as cr
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from products.common.nag import acknowledge
+
+# The one Lambda function that backs every AwsCustomResource of a stack.
+_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+def _acknowledge_provider(scope: Construct) -> None:
+    provider = cdk.Stack.of(scope).node.try_find_child(_PROVIDER_ID)
+    if provider is None:
+        return
+    acknowledge(
+        provider, "AwsSolutions-IAM4",
+        "AWSLambdaBasicExecutionRole only lets the custom-resource function write its own "
+        "CloudWatch logs; the SDK calls it makes are granted per resource.",
+        findings=["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                  "AWSLambdaBasicExecutionRole"],
+    )
+    acknowledge(
+        provider, "AwsSolutions-L1",
+        "The runtime is chosen by aws-cdk-lib for its AwsCustomResource provider and moves "
+        "with the pinned library version.",
+    )
+
 
 def _product_arn(scope: Construct, product: servicecatalog.IProduct) -> str:
     return cdk.Stack.of(scope).format_arn(
@@ -47,6 +70,7 @@ class ArtifactId(Construct):
             install_latest_aws_sdk=False,
         )
         self._resource.node.add_dependency(product)
+        _acknowledge_provider(self)
 
     @property
     def value(self) -> str:
@@ -91,6 +115,7 @@ class DeprecateVersion(Construct):
             ]),
             install_latest_aws_sdk=False,
         )
+        _acknowledge_provider(self)
 
 
 class OrganizationPortfolioShare(Construct):
@@ -145,3 +170,9 @@ class OrganizationPortfolioShare(Construct):
             ]),
             install_latest_aws_sdk=False,
         )
+        acknowledge(
+            self.resource, "AwsSolutions-IAM5",
+            "AWS Organizations read calls support no resource-level permissions.",
+            findings=["Resource::*"],
+        )
+        _acknowledge_provider(self)

@@ -1,0 +1,79 @@
+"""Shared fixtures: one synth of the whole app per test session."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from mlflow_platform.catalog import PRODUCTS, product_by_slug
+from portfolio.app import build_app, cdk_json_context
+from portfolio.config import CONTEXT_KEY
+from portfolio.stack import PortfolioStack
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+
+# Admin configuration exercising every option, on top of the repository's cdk.json.
+TEST_SETTINGS: dict[str, Any] = {
+    "principals": [
+        "arn:aws:iam::111111111111:role/DataScientists",
+        "arn:aws:iam::111111111111:group/MlEngineers",
+        "arn:aws:iam::111111111111:user/alice",
+    ],
+    "shareAccounts": ["222222222222", "333333333333"],
+    "shareOrganization": {"type": "ORGANIZATIONAL_UNIT", "id": "ou-ab12-cdefghij"},
+    "notificationTopicArn": "arn:aws:sns:us-east-1:111111111111:sc-stack-events",
+    "supportEmail": "ml-platform@example.org",
+}
+
+
+def make_context(**overrides: Any) -> dict[str, Any]:
+    """cdk.json context with TEST_SETTINGS and overrides merged into the platform key."""
+    context = copy.deepcopy(cdk_json_context())
+    context[CONTEXT_KEY] = {**context[CONTEXT_KEY], **TEST_SETTINGS, **overrides}
+    return context
+
+
+@dataclass
+class Synth:
+    outdir: Path
+    stack: PortfolioStack
+
+    def portfolio_json(self) -> dict[str, Any]:
+        return json.loads((self.outdir / self.stack.template_file).read_text())
+
+    def portfolio(self) -> Template:
+        return Template.from_json(self.portfolio_json())
+
+    def product_path(self, slug: str) -> Path:
+        product_by_slug(slug)  # KeyError names the known slugs
+        return self.outdir / self.stack.product_stacks[slug].template_file
+
+    def product_json(self, slug: str) -> dict[str, Any]:
+        return json.loads(self.product_path(slug).read_text())
+
+    def product(self, slug: str) -> Template:
+        return Template.from_json(self.product_json(slug))
+
+    def template_paths(self) -> list[Path]:
+        return [self.outdir / self.stack.template_file] + [
+            self.product_path(p.slug) for p in PRODUCTS
+        ]
+
+
+def synth_app(outdir: Path, **overrides: Any) -> Synth:
+    app, stack = build_app(make_context(**overrides), outdir=str(outdir))
+    app.synth()
+    return Synth(outdir, stack)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The whole app, synthesized once with the test configuration."""
+    return synth_app(tmp_path_factory.mktemp("cdk.out"))
