@@ -84,6 +84,7 @@ MLFLOW_CORE = ProductSpec(
             "v1",
             f"First release: MLflow {MLFLOW_VERSION}, Aurora MySQL 3 Serverless v2, "
             "ARM64 Fargate, basic, per-user or IAM auth.",
+            locked=False,
         ),
     ),
 )
@@ -100,7 +101,8 @@ PRIVATE_API = ProductSpec(
     ),
     support_description=_SUPPORT,
     versions=(
-        Version("v1", "First release: HTTP API over the VPC link; NONE, AWS_IAM or JWT auth."),
+        Version("v1", "First release: HTTP API over the VPC link; NONE, AWS_IAM or JWT auth.",
+                locked=False),
     ),
 )
 
@@ -115,7 +117,8 @@ NOTEBOOK = ProductSpec(
     ),
     support_description=_SUPPORT,
     versions=(
-        Version("v1", "First release: notebook-al2023-v1, kernels wired to MLflow, sample notebook."),
+        Version("v1", "First release: notebook-al2023-v1, kernels wired to MLflow, sample notebook.",
+                locked=False),
     ),
 )
 

@@ -73,6 +73,7 @@ class PortfolioStack(cdk.Stack):
             self._add_product(spec)
         self.launch_roles = self._launch_roles()
         self._constrain()
+        self._outputs()
 
     # --- access -----------------------------------------------------------------------
     def _grant_access(self) -> None:
@@ -192,6 +193,18 @@ class PortfolioStack(cdk.Stack):
                 self.portfolio.constrain_cloud_formation_parameters(product, rule=rule)
             if topic is not None:
                 self.portfolio.notify_on_stack_events(product, topic)
+
+
+    def _outputs(self) -> None:
+        # scripts/destroy_portfolio.py and the docs read these.
+        cdk.CfnOutput(self, "PortfolioId", value=self.portfolio.portfolio_id,
+                      description="Service Catalog portfolio ID")
+        for slug, product in self.products.items():
+            cdk.CfnOutput(self, f"{_pascal(slug)}ProductId", value=product.product_id,
+                          description=f"Product ID of {slug}")
+        for name, repo in (("Server", self.images.server), ("Proxy", self.images.proxy)):
+            cdk.CfnOutput(self, f"{name}ImageRepositoryUri", value=repo.repository_uri,
+                          description=f"ECR repository of the {name.lower()} image")
 
 
 def _resource_types(stack: cdk.Stack) -> set[str]:

@@ -1,0 +1,204 @@
+"""The portfolio stack: products, versions, access, shares, governance and images."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from mlflow_platform.catalog import (
+    PRODUCTS,
+    PROXY_IMAGE_REPOSITORY,
+    SERVER_IMAGE_REPOSITORY,
+)
+from portfolio.launch_role import IAM_TYPES, SERVICE_ACTIONS, service_of
+from tests.conftest import TEST_SETTINGS, Synth
+
+SC = "AWS::ServiceCatalog::"
+
+
+def _resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def _product_ids(synth: Synth) -> dict[str, str]:
+    """Product name -> logical ID in the portfolio template."""
+    products = _resources(synth.portfolio_json(), SC + "CloudFormationProduct")
+    return {r["Properties"]["Name"]: k for k, r in products.items()}
+
+
+def test_portfolio_holds_the_three_catalog_products(synth: Synth) -> None:
+    template = synth.portfolio()
+    template.has_resource_properties(SC + "Portfolio", {
+        "DisplayName": "MLflow Platform", "ProviderName": "ML platform team",
+    })
+    assert sorted(_product_ids(synth)) == sorted(p.name for p in PRODUCTS)
+    template.resource_count_is(SC + "PortfolioProductAssociation", len(PRODUCTS))
+
+
+@pytest.mark.parametrize("spec", PRODUCTS, ids=lambda p: p.slug)
+def test_each_product_reads_well_in_the_console(synth: Synth, spec) -> None:
+    synth.portfolio().has_resource_properties(SC + "CloudFormationProduct", {
+        "Name": spec.name,
+        "Owner": spec.owner,
+        "Distributor": Match.any_value(),
+        "Description": spec.description,
+        "SupportDescription": spec.support_description,
+        "SupportEmail": TEST_SETTINGS["supportEmail"],
+        "SupportUrl": Match.string_like_regexp("^https://"),
+        "ProvisioningArtifactParameters": [
+            {"Name": v.name, "Description": v.description,
+             "DisableTemplateValidation": False, "Info": Match.any_value()}
+            for v in spec.versions
+        ],
+    })
+
+
+@pytest.mark.parametrize("spec", PRODUCTS, ids=lambda p: p.slug)
+def test_current_version_serves_the_synthesized_product_template(synth: Synth, spec) -> None:
+    portfolio = synth.portfolio_json()
+    product = portfolio["Resources"][_product_ids(synth)[spec.name]]["Properties"]
+    current = product["ProvisioningArtifactParameters"][-1]
+    url = current["Info"]["LoadTemplateFromURL"]["Fn::Sub"]
+    digest = re.search(r"/([0-9a-f]{64})\.json$", url).group(1)
+    assets = json.loads((synth.outdir / "MlflowPlatformPortfolio.assets.json").read_text())
+    published = synth.outdir / assets["files"][digest]["source"]["path"]
+    assert published == synth.product_path(spec.slug)
+    assert published.read_bytes() == synth.product_path(spec.slug).read_bytes()
+
+
+def test_every_product_has_a_launch_role_constraint(synth: Synth) -> None:
+    template = synth.portfolio_json()
+    constraints = _resources(template, SC + "LaunchRoleConstraint")
+    constrained = {c["Properties"]["ProductId"]["Ref"] for c in constraints.values()}
+    assert constrained == set(_product_ids(synth).values())
+    for c in constraints.values():
+        role = c["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        assert template["Resources"][role]["Type"] == "AWS::IAM::Role"
+
+
+def _launch_statements(synth: Synth) -> list[dict[str, Any]]:
+    template = synth.portfolio_json()
+    roles = {c["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+             for c in _resources(template, SC + "LaunchRoleConstraint").values()}
+    statements = []
+    for policy in _resources(template, "AWS::IAM::Policy").values():
+        if {r["Ref"] for r in policy["Properties"]["Roles"]} & roles:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statements, "launch roles have no policy"
+    return statements
+
+
+def test_launch_roles_are_not_admin(synth: Synth) -> None:
+    template = synth.portfolio_json()
+    for role in _resources(template, "AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"] or not any(
+            "AdministratorAccess" in json.dumps(a) or "PowerUserAccess" in json.dumps(a)
+            for a in role["Properties"]["ManagedPolicyArns"]
+        )
+    for statement in _launch_statements(synth):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [
+            statement["Action"]]
+        assert "*" not in actions
+        assert not [a for a in actions if a.endswith(":*") and a.startswith(("iam:", "s3:"))]
+
+
+def test_launch_roles_manage_iam_only_under_the_platform_path(synth: Synth) -> None:
+    for statement in _launch_statements(synth):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [
+            statement["Action"]]
+        if any(a.startswith("iam:") for a in actions):
+            assert "Resource::*" not in json.dumps(statement)
+            assert statement["Resource"] != "*"
+            assert "/mlflow-platform/" in json.dumps(statement) or "aws-service-role" in (
+                json.dumps(statement))
+
+
+def test_launch_roles_cover_every_resource_type_of_every_product(synth: Synth) -> None:
+    granted = {a for s in _launch_statements(synth) for a in (
+        s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    for spec in PRODUCTS:
+        types = {r["Type"] for r in synth.product_json(spec.slug).get("Resources", {}).values()}
+        for type_ in types:
+            service = service_of(type_)  # KeyError names a type the launch role misses
+            if service not in IAM_TYPES:
+                assert set(SERVICE_ACTIONS[service]) <= granted, type_
+
+
+def test_principals_get_access(synth: Synth) -> None:
+    template = synth.portfolio()
+    for arn in TEST_SETTINGS["principals"]:
+        template.has_resource_properties(SC + "PortfolioPrincipalAssociation", {
+            "PrincipalARN": arn, "PrincipalType": "IAM",
+        })
+
+
+def test_portfolio_is_shared_with_accounts_and_the_ou(synth: Synth) -> None:
+    template = synth.portfolio()
+    for account in TEST_SETTINGS["shareAccounts"]:
+        template.has_resource_properties(SC + "PortfolioShare", {
+            "AccountId": account, "ShareTagOptions": True,
+        })
+    create = json.dumps(
+        [r for r in synth.portfolio_json()["Resources"].values()
+         if r["Type"] == "Custom::AWS"]
+    )
+    assert "createPortfolioShare" in create
+    assert "ORGANIZATIONAL_UNIT" in create and "ou-ab12-cdefghij" in create
+    assert "deletePortfolioShare" in create
+
+
+def test_tag_options_from_config_are_associated(synth: Synth) -> None:
+    from portfolio.app import cdk_json_context
+
+    options = cdk_json_context()["mlflow-platform"]["tagOptions"]
+    template = synth.portfolio()
+    count = sum(len(v) for v in options.values())
+    template.resource_count_is(SC + "TagOption", count)
+    for key, values in options.items():
+        for value in values:
+            template.has_resource_properties(SC + "TagOption", {"Key": key, "Value": value})
+    template.resource_count_is(SC + "TagOptionAssociation", count)
+
+
+def test_tag_updates_allowed_and_stack_events_notified(synth: Synth) -> None:
+    template = synth.portfolio()
+    template.resource_count_is(SC + "ResourceUpdateConstraint", len(PRODUCTS))
+    template.has_resource_properties(SC + "ResourceUpdateConstraint", {
+        "TagUpdateOnProvisionedProduct": "ALLOWED",
+    })
+    template.resource_count_is(SC + "LaunchNotificationConstraint", len(PRODUCTS))
+    template.has_resource_properties(SC + "LaunchNotificationConstraint", {
+        "NotificationArns": [TEST_SETTINGS["notificationTopicArn"]],
+    })
+
+
+@pytest.mark.parametrize("name", [SERVER_IMAGE_REPOSITORY, PROXY_IMAGE_REPOSITORY])
+def test_image_repositories_are_immutable_scanned_and_shared(synth: Synth, name) -> None:
+    synth.portfolio().has_resource(
+        "AWS::ECR::Repository",
+        {
+            "Properties": {
+                "RepositoryName": name,
+                "ImageTagMutability": "IMMUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": True},
+                "RepositoryPolicyText": {"Statement": Match.array_with([
+                    Match.object_like({
+                        "Action": Match.array_with(["ecr:BatchGetImage"]),
+                        "Principal": {"AWS": Match.array_with([
+                            {"Fn::Join": ["", Match.array_with([
+                                Match.string_like_regexp("222222222222")])]}
+                        ])},
+                    }),
+                    Match.object_like({
+                        "Condition": {"ForAnyValue:StringLike": {
+                            "aws:PrincipalOrgPaths": "*/ou-ab12-cdefghij/*"}},
+                    }),
+                ])},
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
