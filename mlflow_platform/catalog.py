@@ -51,7 +51,9 @@ class ProductSpec:
         if len(set(names)) != len(names):
             raise ValueError(f"product {self.slug}: duplicate version names {names}")
         if any(not v.locked for v in self.versions[:-1]):
-            raise ValueError(f"product {self.slug}: only the current (last) version may be unlocked")
+            raise ValueError(
+                f"product {self.slug}: only the current (last) version may be unlocked"
+            )
 
     @property
     def current(self) -> Version:
@@ -117,8 +119,11 @@ NOTEBOOK = ProductSpec(
     ),
     support_description=_SUPPORT,
     versions=(
-        Version("v1", "First release: notebook-al2023-v1, kernels wired to MLflow, sample notebook.",
-                locked=False),
+        Version(
+            "v1",
+            "First release: notebook-al2023-v1, kernels wired to MLflow, sample notebook.",
+            locked=False,
+        ),
     ),
 )
 

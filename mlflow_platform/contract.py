@@ -43,6 +43,9 @@ CORE_KEYS: tuple[SsmKey, ...] = (
     SsmKey("vpc-link-id", "ID of the API Gateway VPC link to the internal ALB."),
     SsmKey("listener-arn", "ARN of the internal ALB listener."),
     SsmKey("mlflow-version", "MLflow version of the server, for matching clients."),
+    # Read by the portfolio's self-service actions (restart, rotate credentials).
+    SsmKey("ecs-cluster", "Name of the ECS cluster that runs the tracking server."),
+    SsmKey("ecs-service", "Name of the ECS service of the tracking server."),
 )
 
 # What the private API product publishes (read by the notebook product and the CLI).
@@ -50,6 +53,9 @@ API_KEYS: tuple[SsmKey, ...] = (
     SsmKey("api-url", "HTTPS tracking URI of the private API."),
     SsmKey("api-authorization", "Authorization of the private API: NONE, AWS_IAM or JWT."),
     SsmKey("api-id", "ID of the HTTP API."),
+    # Published whole (not built from api-id by readers): one definition of what "may call
+    # this API" means, for the notebook's role and any other role a user grants.
+    SsmKey("api-invoke-arn", "execute-api ARN covering every route of the private API."),
 )
 
 _KEY_NAMES = {k.name for k in CORE_KEYS + API_KEYS}

@@ -36,7 +36,9 @@ def build_app(
     nag: bool = True,
 ) -> tuple[cdk.App, PortfolioStack]:
     """The whole app. Raises portfolio.config.ConfigError on bad admin configuration."""
-    config: PortfolioConfig = from_context(context.get(CONTEXT_KEY), known_versions=known_versions())
+    config: PortfolioConfig = from_context(
+        context.get(CONTEXT_KEY), known_versions=known_versions()
+    )
     app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
     stack = PortfolioStack(
         app,

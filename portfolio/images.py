@@ -15,7 +15,6 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from mlflow_platform.catalog import PROXY_IMAGE_REPOSITORY, SERVER_IMAGE_REPOSITORY
-
 from products.common.nag import acknowledge
 
 from .config import OrganizationShare

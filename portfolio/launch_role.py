@@ -15,6 +15,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from mlflow_platform.contract import SSM_ROOT
 from products.common.nag import acknowledge
 from products.common.stack import ROLE_PATH
 
@@ -27,7 +28,8 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                  "ec2:Replace*", "ec2:UpdateSecurityGroupRuleDescriptions*"),
     "AWS::RDS": ("rds:Describe*", "rds:Create*", "rds:Delete*", "rds:Modify*",
                  "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"),
-    "AWS::S3": ("s3:CreateBucket", "s3:GetBucket*", "s3:PutBucket*", "s3:GetEncryptionConfiguration",
+    "AWS::S3": ("s3:CreateBucket", "s3:GetBucket*", "s3:PutBucket*",
+                "s3:GetEncryptionConfiguration",
                 "s3:PutEncryptionConfiguration", "s3:GetLifecycleConfiguration",
                 "s3:PutLifecycleConfiguration", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy",
                 "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
@@ -36,6 +38,10 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                             "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
                             "secretsmanager:TagResource", "secretsmanager:UntagResource",
                             "secretsmanager:GetRandomPassword",
+                            # CloudFormation resolves {{resolve:secretsmanager:...}} (the
+                            # database master password) and the RDS secret attachment
+                            # rewrites the secret, both with the launch role.
+                            "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
                             "secretsmanager:PutResourcePolicy",
                             "secretsmanager:DeleteResourcePolicy"),
     "AWS::ECS": ("ecs:Describe*", "ecs:List*", "ecs:Create*", "ecs:Delete*", "ecs:Update*",
@@ -55,14 +61,17 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                               "route53:ListHostedZonesByName",
                               "route53:ChangeTagsForResource"),
     "AWS::ApiGatewayV2": ("apigateway:GET", "apigateway:POST", "apigateway:PUT",
-                          "apigateway:PATCH", "apigateway:DELETE", "apigateway:TagResource"),
+                          # Tags are PUT/DELETE on /tags/<arn> (no TagResource action).
+                          "apigateway:PATCH", "apigateway:DELETE"),
     "AWS::Logs": ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
                   "logs:DeleteRetentionPolicy", "logs:DescribeLogGroups", "logs:TagResource",
                   "logs:UntagResource", "logs:TagLogGroup", "logs:ListTagsForResource",
                   "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
                   "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
                   "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"),
-    "AWS::SSM": ("ssm:PutParameter", "ssm:DeleteParameter", "ssm:GetParameter*",
+    # Explicit actions, no verb wildcards: every wildcard would need its own cdk-nag finding.
+    "AWS::SSM": ("ssm:PutParameter", "ssm:DeleteParameter", "ssm:GetParameter",
+                 "ssm:GetParameters",
                  "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource",
                  "ssm:ListTagsForResource", "ssm:DescribeParameters"),
     "AWS::CloudWatch": ("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
@@ -76,8 +85,10 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
     "AWS::Events": ("events:PutRule", "events:DeleteRule", "events:DescribeRule",
                     "events:PutTargets", "events:RemoveTargets", "events:TagResource",
                     "events:UntagResource"),
-    "AWS::Lambda": ("lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction*",
-                    "lambda:UpdateFunction*", "lambda:AddPermission", "lambda:RemovePermission",
+    "AWS::Lambda": ("lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
+                    "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode",
+                    "lambda:UpdateFunctionConfiguration", "lambda:GetRuntimeManagementConfig",
+                    "lambda:AddPermission", "lambda:RemovePermission",
                     "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"),
     "AWS::SNS": ("sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes",
                  "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
@@ -163,6 +174,14 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
             resources=[f"arn:{partition}:iam::{account}:policy{ROLE_PATH}*"],
         ),
         iam.PolicyStatement(
+            # Products find each other through {{resolve:ssm:/mlflow-platform/...}} dynamic
+            # references, which CloudFormation resolves with the launch role's permissions
+            # (the notebook template creates no SSM parameter, so no AWS::SSM grant covers it).
+            sid="ResolvePublishedValues",
+            actions=["ssm:GetParameter", "ssm:GetParameters"],
+            resources=[f"arn:{partition}:ssm:{cdk.Aws.REGION}:{account}:parameter{SSM_ROOT}/*"],
+        ),
+        iam.PolicyStatement(
             sid="CreateServiceLinkedRoles",
             actions=["iam:CreateServiceLinkedRole"],
             resources=[f"arn:{partition}:iam::{account}:role/aws-service-role/*"],
@@ -194,7 +213,13 @@ def create_launch_role(
         description="Service Catalog launch role of the MLflow Platform products",
         max_session_duration=cdk.Duration.hours(1),
     )
-    policy = iam.Policy(scope, f"{id_}Policy", statements=launch_policy_statements(resource_types))
+    statements = launch_policy_statements(resource_types)
+    policy = iam.Policy(scope, f"{id_}Policy", statements=statements)
+    # The per-service verb wildcards (ec2:Create*, ...) of SERVICE_ACTIONS, as nag findings.
+    verb_wildcards = sorted({
+        f"Action::{action}" for statement in statements
+        for action in statement.actions if "*" in action
+    })
     policy.attach_to_role(role)
     acknowledge(
         policy, "AwsSolutions-IAM5",
@@ -209,6 +234,9 @@ def create_launch_role(
             "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*",
             "Resource::arn:<AWS::Partition>:s3:::cdk-*-assets-<AWS::AccountId>-*/*",
             "Resource::arn:<AWS::Partition>:s3:::cf-templates-*/*",
+            f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter"
+            f"{SSM_ROOT}/*",
+            *verb_wildcards,
         ],
     )
     return role

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import custom_resources as cr
 from aws_cdk import aws_servicecatalog as servicecatalog
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from products.common.nag import acknowledge

@@ -47,9 +47,12 @@ class ParamSpec:
             )
         if self.allowed_pattern is not None and not self.constraint_description:
             raise ValueError(f"parameter {self.name}: a pattern needs a constraint_description")
-        if self.allowed_values is not None and self.default is not None:
-            if str(self.default) not in self.allowed_values:
-                raise ValueError(f"parameter {self.name}: default not among allowed values")
+        if (
+            self.allowed_values is not None
+            and self.default is not None
+            and str(self.default) not in self.allowed_values
+        ):
+            raise ValueError(f"parameter {self.name}: default not among allowed values")
 
 
 class ParameterSet:
