@@ -1,0 +1,1 @@
+"""Lifecycle scripts, kernel startup hook and sample notebook of the MLflow notebook product."""
