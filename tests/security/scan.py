@@ -505,14 +505,31 @@ DATA_READ_ACTIONS = frozenset({
 })
 
 
+# Issue 6 asks for exactly this: off by default, attached only when the launching user
+# sets a parameter (a CloudFormation condition, Fn::If), for users who train on SageMaker.
+OPT_IN_MANAGED_POLICIES: dict[tuple[str, str], str] = {
+    ("notebook", "AmazonSageMakerFullAccess"):
+        "opt-in by launch parameter AttachSageMakerFullAccess (default false), for users "
+        "who run SageMaker training jobs from the notebook",
+}
+
+
+def _opted_in(template: str, policy: str, arns: Any) -> bool:
+    """An allowed opt-in: listed above and attached only under a condition (Fn::If)."""
+    return (template.split("@")[0], policy) in OPT_IN_MANAGED_POLICIES and "Fn::If" in str(arns)
+
+
 def broad_grants(name: str, template: Template) -> list[Finding]:
     """No admin-style managed policy, no Action '*' or NotAction, no service-wide wildcard
     of a sensitive service on every resource, no escalation action on every resource, no
     unconditioned data read (secrets, parameters, objects, keys) on every resource."""
     findings = []
     for logical_id, resource in resources(template):
-        for text in renderings(props(resource).get("ManagedPolicyArns", [])):
+        arns = props(resource).get("ManagedPolicyArns", [])
+        for text in renderings(arns):
             for m in FORBIDDEN_MANAGED_POLICY.finditer(text):
+                if _opted_in(name, m.group(2), arns):
+                    continue
                 findings.append(Finding(name, logical_id, f"managed policy {m.group(2)}"))
     for st in identity_statements(name, template):
         label = st.sid or ",".join(st.actions)[:60]

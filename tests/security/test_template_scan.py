@@ -305,6 +305,15 @@ def test_broad_grants_are_caught(template: dict[str, Any], expected: str) -> Non
     assert expected in _report(scan.broad_grants("bad", template))
 
 
+def test_the_notebooks_full_access_opt_in_passes_only_when_conditional() -> None:
+    arn = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+    conditional = _policy(managed=[{"Fn::If": ["AttachFullAccess", arn,
+                                               {"Ref": "AWS::NoValue"}]}])
+    assert scan.broad_grants("notebook", conditional) == []
+    assert "FullAccess" in _report(scan.broad_grants("notebook", _policy(managed=[arn])))
+    assert "FullAccess" in _report(scan.broad_grants("mlflow-core", conditional))
+
+
 def test_wildcard_statements_are_found_and_need_the_allowlist() -> None:
     t = _policy({"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
                 {"Effect": "Allow", "Sid": "Scoped", "Action": "s3:GetObject",
