@@ -17,7 +17,7 @@ from constructs import Construct
 
 from mlflow_platform.contract import SSM_ROOT
 from products.common.nag import acknowledge
-from products.common.stack import ROLE_PATH
+from products.common.stack import PRODUCT_TAG, ROLE_PATH
 
 # CloudFormation resource-type prefix -> the actions CloudFormation needs to manage it.
 # Verb wildcards (Create*, Delete*, ...) keep the lists short without granting data access.
@@ -38,10 +38,7 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                             "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
                             "secretsmanager:TagResource", "secretsmanager:UntagResource",
                             "secretsmanager:GetRandomPassword",
-                            # CloudFormation resolves {{resolve:secretsmanager:...}} (the
-                            # database master password) and the RDS secret attachment
-                            # rewrites the secret, both with the launch role.
-                            "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+                            # Value reads and writes: ResolvePlatformSecrets below.
                             "secretsmanager:PutResourcePolicy",
                             "secretsmanager:DeleteResourcePolicy"),
     "AWS::ECS": ("ecs:Describe*", "ecs:List*", "ecs:Create*", "ecs:Delete*", "ecs:Update*",
@@ -70,8 +67,9 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                   "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
                   "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"),
     # Explicit actions, no verb wildcards: every wildcard would need its own cdk-nag finding.
-    "AWS::SSM": ("ssm:PutParameter", "ssm:DeleteParameter", "ssm:GetParameter",
-                 "ssm:GetParameters",
+    # Reads (GetParameter/GetParameters) come from ResolvePublishedValues below, scoped to
+    # /mlflow-platform/*, where every product's parameters live.
+    "AWS::SSM": ("ssm:PutParameter", "ssm:DeleteParameter",
                  "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource",
                  "ssm:ListTagsForResource", "ssm:DescribeParameters"),
     "AWS::CloudWatch": ("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
@@ -198,6 +196,16 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
                 resources=["*"],
             )
         )
+    if "AWS::SecretsManager" in services:
+        statements.append(iam.PolicyStatement(
+            # CloudFormation resolves {{resolve:secretsmanager:...}} (a database master
+            # password) and an RDS secret attachment rewrites its secret, both with the
+            # launch role: only secrets the platform's products created (they carry the tag).
+            sid="ResolvePlatformSecrets",
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+            resources=[f"arn:{partition}:secretsmanager:{cdk.Aws.REGION}:{account}:secret:*"],
+            conditions={"Null": {f"aws:ResourceTag/{PRODUCT_TAG}": "false"}},
+        ))
     return statements
 
 
@@ -236,6 +244,8 @@ def create_launch_role(
             "Resource::arn:<AWS::Partition>:s3:::cf-templates-*/*",
             f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter"
             f"{SSM_ROOT}/*",
+            "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:"
+            "secret:*",
             *verb_wildcards,
         ],
     )

@@ -77,6 +77,18 @@ class ArtifactId(Construct):
         return self._resource.get_response_field("ProvisioningArtifactDetail.Id")
 
 
+def artifact_id(scope: Construct, *, product: servicecatalog.IProduct, version: str
+                ) -> ArtifactId:
+    """The stack's one lookup of a product version's ID, shared by all that need it
+    (deprecation, self-service action associations)."""
+    stack = cdk.Stack.of(scope)
+    id_ = f"ArtifactId{product.node.id}{version}"
+    existing = stack.node.try_find_child(id_)
+    if isinstance(existing, ArtifactId):
+        return existing
+    return ArtifactId(stack, id_, product=product, version=version)
+
+
 class DeprecateVersion(Construct):
     """Sets guidance DEPRECATED on one version: no new launches, existing ones can update.
 
@@ -87,7 +99,7 @@ class DeprecateVersion(Construct):
         self, scope: Construct, id_: str, *, product: servicecatalog.IProduct, version: str
     ) -> None:
         super().__init__(scope, id_)
-        artifact = ArtifactId(self, "Artifact", product=product, version=version)
+        artifact = artifact_id(self, product=product, version=version)
 
         def guidance(value: str) -> cr.AwsSdkCall:
             return cr.AwsSdkCall(

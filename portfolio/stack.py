@@ -18,6 +18,7 @@ from constructs import Construct
 
 from mlflow_platform.catalog import (
     DISTRIBUTOR,
+    MLFLOW_CORE,
     PRODUCTS,
     SUPPORT_EMAIL,
     SUPPORT_URL,
@@ -26,6 +27,7 @@ from mlflow_platform.catalog import (
 from products.common.stack import PlatformProductStack
 from products.registry import PRODUCT_STACKS
 
+from .actions import CoreServiceActions
 from .config import PortfolioConfig
 from .governance import TEMPLATE_RULES
 from .images import ImageRepositories
@@ -73,6 +75,9 @@ class PortfolioStack(cdk.Stack):
             self._add_product(spec)
         self.launch_roles = self._launch_roles()
         self._constrain()
+        self.core_actions = CoreServiceActions(
+            self, "CoreActions", product=self.products[MLFLOW_CORE.slug],
+            versions=[v.name for v in MLFLOW_CORE.versions])
         self._outputs()
 
     # --- access -----------------------------------------------------------------------

@@ -17,6 +17,8 @@ from .parameters import ParameterSet, ParamSpec
 # Every role a product creates lives under this IAM path, so the launch role may
 # create, change and pass roles there and nowhere else.
 ROLE_PATH = "/mlflow-platform/"
+# Tag on every resource of every product (IAM conditions select platform resources by it).
+PRODUCT_TAG = "mlflow-platform:product"
 
 
 @jsii.implements(cdk.IAspect)
@@ -42,5 +44,5 @@ class PlatformProductStack(servicecatalog.ProductStack):
         self.spec = spec
         self.params = ParameterSet(self, parameters)
         cdk.Aspects.of(self).add(_RolePath())
-        cdk.Tags.of(self).add("mlflow-platform:product", spec.slug)
+        cdk.Tags.of(self).add(PRODUCT_TAG, spec.slug)
         cdk.Tags.of(self).add("mlflow-platform:version", spec.current.name)

@@ -19,6 +19,8 @@ LOG_RETENTION_DAYS = ("7", "14", "30", "60", "90", "180", "365", "731", "1827", 
 
 _SUBNET = r"subnet-[0-9a-f]{8,17}"
 _CIDR = r"(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-9]|3[0-2])"
+_SNS_TOPIC = r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}"
+_HOST = r"[A-Za-z0-9*]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?"
 
 PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec(
@@ -49,15 +51,18 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec(
         "ExistingSubnetIds", "Existing private subnets (optional)",
-        "With an existing VPC: comma-separated IDs of at least two private subnets in "
-        "different Availability Zones, with a route to the internet or VPC endpoints.",
-        NETWORK, default="", allowed_pattern=rf"^(|{_SUBNET}(,{_SUBNET})+)$",
-        constraint_description="empty, or two or more subnet IDs separated by commas",
+        "With an existing VPC: the IDs of two private subnets in different Availability "
+        "Zones, separated by a comma, with a route to the internet (NAT) or VPC endpoints for "
+        "ECR, CloudWatch Logs, Secrets Manager and S3. The database, the tasks, the load "
+        "balancer and the VPC link all use these two subnets.",
+        NETWORK, default="", allowed_pattern=rf"^(|{_SUBNET},{_SUBNET})$",
+        constraint_description="empty, or exactly two subnet IDs separated by a comma",
     ),
     ParamSpec(
         "ClientCidr", "Client network (CIDR)",
-        "Network allowed to reach the internal load balancer. Empty means the VPC's own "
-        "CIDR (new VPC only). Never 0.0.0.0/0.",
+        "Network allowed to reach the internal load balancer (besides the VPC link and "
+        "the published client security group). Empty: the new VPC's own CIDR, or no CIDR "
+        "with an existing VPC. Ignored in iam mode. Never 0.0.0.0/0.",
         NETWORK, default="", allowed_pattern=rf"^(|{_CIDR})$",
         constraint_description="empty, or an IPv4 CIDR with a prefix of /16 to /32",
     ),
@@ -68,6 +73,14 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         NETWORK, default="",
         allowed_pattern=r"^(|arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36})$",
         constraint_description="empty, or an ACM certificate ARN",
+    ),
+    ParamSpec(
+        "AdditionalHostNames", "Additional host names (optional)",
+        "Comma-separated DNS names clients use besides the load balancer's own name, e.g. "
+        "the name on the TLS certificate or a custom domain of the private API. MLflow "
+        "rejects requests for host names it does not know.",
+        NETWORK, default="", allowed_pattern=rf"^(|{_HOST}(,{_HOST})*)$",
+        constraint_description="empty, or DNS names separated by commas",
     ),
     ParamSpec(
         "MinTasks", "Minimum tasks",
@@ -95,6 +108,13 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "LogRetentionDays", "Log retention (days)",
         "How long the server and proxy logs are kept in CloudWatch Logs.",
         SERVICE, default="30", allowed_values=LOG_RETENTION_DAYS,
+    ),
+    ParamSpec(
+        "AlarmTopicArn", "Alarm notifications (optional)",
+        "ARN of an SNS topic that receives the alarms (5xx, unhealthy targets, CPU, memory, "
+        "database capacity and connections). Empty: alarms show in the console only.",
+        SERVICE, default="", allowed_pattern=rf"^(|{_SNS_TOPIC})$",
+        constraint_description="empty, or an SNS topic ARN",
     ),
     ParamSpec(
         "DatabaseMinCapacity", "Database minimum capacity (ACU)",

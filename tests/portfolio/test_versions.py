@@ -84,7 +84,9 @@ def test_a_deprecated_version_gets_guidance_deprecated(tmp_path, monkeypatch) ->
     template = _synth(tmp_path, snapshots, deprecatedVersions={"mlflow-core": ["v0"]})
     calls = [json.dumps(r["Properties"]) for r in template["Resources"].values()
              if r["Type"] == "Custom::AWS"]
-    lookup = [c for c in calls if "describeProvisioningArtifact" in c]
+    # v0's ID lookup, shared with the self-service action associations (v1 has its own).
+    lookup = [c for c in calls if "describeProvisioningArtifact" in c
+              and '\\"ProvisioningArtifactName\\":\\"v0\\"' in c]
     update = [c for c in calls if "updateProvisioningArtifact" in c]
     assert len(lookup) == 1 and '\\"ProvisioningArtifactName\\":\\"v0\\"' in lookup[0]
     assert len(update) == 1

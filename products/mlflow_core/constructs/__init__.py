@@ -1,0 +1,1 @@
+"""Reusable constructs of the MLflow core product (composed by stack.py)."""

@@ -1,0 +1,45 @@
+"""Outputs and SSM parameters: every contract key, under /mlflow-platform/<deployment>/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mlflow_platform import contract
+from mlflow_platform.catalog import MLFLOW_VERSION
+from products.mlflow_core.constructs.outputs import output_id
+
+from .resources import of_type, render
+
+
+def test_every_contract_key_is_an_ssm_parameter(launch: Callable[..., dict[str, Any]]) -> None:
+    parameters = of_type(launch(), "AWS::SSM::Parameter").values()
+    names = sorted(render(p["Properties"]["Name"]) for p in parameters)
+    assert names == sorted(contract.ssm_name("team-a", k.name) for k in contract.CORE_KEYS)
+    for parameter in parameters:
+        assert parameter["Properties"]["Type"] == "String"
+
+
+def test_every_contract_key_is_an_output(template_json: dict[str, Any]) -> None:
+    outputs = template_json["Outputs"]
+    for key in contract.CORE_KEYS:
+        name = output_id(key.name)
+        assert name in outputs or f"Published{name}" in outputs, key.name
+
+
+def test_published_values(launch: Callable[..., dict[str, Any]]) -> None:
+    values = {render(p["Properties"]["Name"]).rsplit("/", 1)[1]: p["Properties"]["Value"]
+              for p in of_type(launch(), "AWS::SSM::Parameter").values()}
+    assert values["mlflow-version"] == MLFLOW_VERSION
+    assert values["auth-mode"] == "basic"
+    assert render(values["tracking-url"]).startswith("http://<Entry")
+    assert values["vpc-link-id"]["Ref"].startswith("EntryVpcLink")
+    assert values["listener-arn"]["Ref"].startswith("EntryLoadBalancerListener")
+    assert values["credentials-secret-arn"]["Ref"].startswith("CredentialsLogin")
+    assert values["artifact-bucket"]["Ref"].startswith("ArtifactsBucket")
+    assert render(values["private-subnet-ids"]).count(",") == 1
+    https = {render(p["Properties"]["Name"]).rsplit("/", 1)[1]: p["Properties"]["Value"]
+             for p in of_type(launch(CertificateArn="arn:aws:acm:us-east-1:111111111111:"
+                                     "certificate/12345678-1234-1234-1234-123456789012"),
+                              "AWS::SSM::Parameter").values()}
+    assert render(https["tracking-url"]).startswith("https://")
