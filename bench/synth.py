@@ -26,8 +26,9 @@ def synth_seconds(runs: int = 5) -> list[float]:
         with tempfile.TemporaryDirectory() as out:
             env["CDK_OUTDIR"] = out
             start = time.perf_counter()
-            subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [sys.executable, "app.py"], cwd=ROOT, env=env, check=True, capture_output=True
+            )
             times.append(time.perf_counter() - start)
     return times
 

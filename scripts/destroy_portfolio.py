@@ -36,8 +36,11 @@ class Provisioned:
 def portfolio_product_ids(cloudformation: Any, stack: str = STACK) -> list[str]:
     """Product IDs from the portfolio stack's outputs (…ProductId)."""
     (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    return [o["OutputValue"] for o in described.get("Outputs", [])
-            if o["OutputKey"].endswith("ProductId")]
+    return [
+        o["OutputValue"]
+        for o in described.get("Outputs", [])
+        if o["OutputKey"].endswith("ProductId")
+    ]
 
 
 def provisioned_products(servicecatalog: Any, product_ids: list[str]) -> list[Provisioned]:
@@ -55,8 +58,12 @@ def provisioned_products(servicecatalog: Any, product_ids: list[str]) -> list[Pr
                 kwargs["PageToken"] = token
             page = servicecatalog.search_provisioned_products(**kwargs)
             found += [
-                Provisioned(p["Name"], product_id, p.get("Status", "?"),
-                            p.get("UserArnSession") or p.get("UserArn", "?"))
+                Provisioned(
+                    p["Name"],
+                    product_id,
+                    p.get("Status", "?"),
+                    p.get("UserArnSession") or p.get("UserArn", "?"),
+                )
                 for p in page.get("ProvisionedProducts", [])
             ]
             token = page.get("NextPageToken")
@@ -75,15 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     ids = portfolio_product_ids(session.client("cloudformation"))
     left = provisioned_products(session.client("servicecatalog"), ids)
     if left:
-        print(f"Refusing to destroy {STACK}: {len(left)} provisioned product(s) still exist.",
-              file=sys.stderr)
+        print(
+            f"Refusing to destroy {STACK}: {len(left)} provisioned product(s) still exist.",
+            file=sys.stderr,
+        )
         for p in left:
             print(f"  {p.name:40} {p.status:14} {p.owner}", file=sys.stderr)
-        print("Terminate them first (mlflow-platform down NAME, or the console).",
-              file=sys.stderr)
+        print("Terminate them first (mlflow-platform down NAME, or the console).", file=sys.stderr)
         return EXIT_REFUSED
-    print(f"No provisioned products left; destroying {STACK}. The ECR repositories "
-          "are retained.")
+    print(f"No provisioned products left; destroying {STACK}. The ECR repositories are retained.")
     cmd = [str(ROOT / "node_modules/.bin/cdk"), "destroy", STACK]
     if args.yes:
         cmd.append("--force")

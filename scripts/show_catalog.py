@@ -44,19 +44,21 @@ def _parameters(template: dict[str, Any]) -> list[dict[str, Any]]:
     for name, spec in template.get("Parameters", {}).items():
         if name.startswith("BootstrapVersion"):
             continue
-        out.append({
-            "name": name,
-            "label": labels.get(name, name),
-            "group": group_of.get(name, "Other"),
-            "type": spec.get("Type", "String"),
-            "default": spec.get("Default"),
-            "allowed_values": spec.get("AllowedValues"),
-            "allowed_pattern": spec.get("AllowedPattern"),
-            "min_value": spec.get("MinValue"),
-            "max_value": spec.get("MaxValue"),
-            "description": spec.get("Description", ""),
-            "constraint": spec.get("ConstraintDescription"),
-        })
+        out.append(
+            {
+                "name": name,
+                "label": labels.get(name, name),
+                "group": group_of.get(name, "Other"),
+                "type": spec.get("Type", "String"),
+                "default": spec.get("Default"),
+                "allowed_values": spec.get("AllowedValues"),
+                "allowed_pattern": spec.get("AllowedPattern"),
+                "min_value": spec.get("MinValue"),
+                "max_value": spec.get("MaxValue"),
+                "description": spec.get("Description", ""),
+                "constraint": spec.get("ConstraintDescription"),
+            }
+        )
     return out
 
 
@@ -96,22 +98,27 @@ def load_catalog(cdk_out: Path, stack: str = _STACK) -> dict[str, Any]:
             if match is None:
                 raise ValueError(f"{props['Name']} {version['Name']}: template is not an asset")
             template = _load(cdk_out / assets[match.group(1)]["source"]["path"])
-            versions.append({
-                "name": version["Name"],
-                "description": version.get("Description", ""),
-                "parameters": _parameters(template),
-                "outputs": _outputs(template),
-            })
-        products.append({
-            "name": props["Name"],
-            "owner": props["Owner"],
-            "distributor": props.get("Distributor"),
-            "description": props.get("Description", ""),
-            "support": {k: props.get(k) for k in ("SupportDescription", "SupportEmail",
-                                                  "SupportUrl")},
-            "launch_rules": _rules(portfolio, logical_id),
-            "versions": versions,
-        })
+            versions.append(
+                {
+                    "name": version["Name"],
+                    "description": version.get("Description", ""),
+                    "parameters": _parameters(template),
+                    "outputs": _outputs(template),
+                }
+            )
+        products.append(
+            {
+                "name": props["Name"],
+                "owner": props["Owner"],
+                "distributor": props.get("Distributor"),
+                "description": props.get("Description", ""),
+                "support": {
+                    k: props.get(k) for k in ("SupportDescription", "SupportEmail", "SupportUrl")
+                },
+                "launch_rules": _rules(portfolio, logical_id),
+                "versions": versions,
+            }
+        )
     return {
         "portfolio": header.get("DisplayName"),
         "provider": header.get("ProviderName"),
@@ -139,15 +146,19 @@ def _describe_param(p: dict[str, Any]) -> list[str]:
         facts.append(f"from {p['min_value']} to {p['max_value']}")
     if p["allowed_pattern"] and p["constraint"]:
         facts.append(p["constraint"])
-    return [f"      {p['label']} ({p['name']}): " + "; ".join(facts),
-            _wrap(p["description"], "          ")]
+    return [
+        f"      {p['label']} ({p['name']}): " + "; ".join(facts),
+        _wrap(p["description"], "          "),
+    ]
 
 
 def render(catalog: dict[str, Any]) -> str:
     lines = [f"Portfolio: {catalog['portfolio']} (provider: {catalog['provider']})", ""]
     for product in catalog["products"]:
-        lines += [f"== {product['name']} ==  owner: {product['owner']}",
-                  _wrap(product["description"], "  ")]
+        lines += [
+            f"== {product['name']} ==  owner: {product['owner']}",
+            _wrap(product["description"], "  "),
+        ]
         for rule in product["launch_rules"]:
             lines.append(f"  launch rule: {rule}")
         for version in product["versions"]:
@@ -171,8 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the catalog as JSON")
     args = parser.parse_args(argv)
     if not (args.cdk_out / f"{_STACK}.template.json").exists():
-        print(f"error: no synthesized portfolio in {args.cdk_out}; run `make synth` first",
-              file=sys.stderr)
+        print(
+            f"error: no synthesized portfolio in {args.cdk_out}; run `make synth` first",
+            file=sys.stderr,
+        )
         return 2
     catalog = load_catalog(args.cdk_out)
     print(json.dumps(catalog, indent=2) if args.json else render(catalog))

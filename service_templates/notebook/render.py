@@ -29,8 +29,10 @@ SIGV4_PACKAGE = "requests-auth-aws-sigv4==0.7"
 MAX_SCRIPT_CHARS = 16_384
 
 _ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True, autoescape=False,  # noqa: S701 (shell and JSON, not HTML)
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,  # noqa: S701 (shell and JSON, not HTML)
 )
 # Values that are rendered into shell single quotes and JSON strings.
 _SAFE = re.compile(r"^[A-Za-z0-9._:/${}\[\]-]+$")
@@ -55,8 +57,12 @@ def sample_names(deployment: str) -> dict[str, str]:
 
 def render_samples(deployment: str) -> dict[str, str]:
     """The sample notebook (compact JSON) and its training script, by file name."""
-    values = {"deployment": _safe("deployment", deployment), "mlflow_version": MLFLOW_VERSION,
-              "script_name": SCRIPT_NAME, **sample_names(deployment)}
+    values = {
+        "deployment": _safe("deployment", deployment),
+        "mlflow_version": MLFLOW_VERSION,
+        "script_name": SCRIPT_NAME,
+        **sample_names(deployment),
+    }
     notebook = json.loads(_ENV.get_template(f"{NOTEBOOK_NAME}.j2").render(values))
     return {
         # Compact: the notebook travels inside the 16 KB OnCreate script.
@@ -73,19 +79,29 @@ def render_lifecycle(*, deployment: str, connection: str, region: str) -> Lifecy
     """OnCreate and OnStart scripts for one notebook (values may be tokens)."""
     samples = render_samples(deployment)
     on_create = _ENV.get_template("on_create.sh.j2").render(
-        samples_dir=SAMPLES_DIR, notebook_user=NOTEBOOK_USER,
-        notebook_name=NOTEBOOK_NAME, notebook=samples[NOTEBOOK_NAME],
-        script_name=SCRIPT_NAME, script=samples[SCRIPT_NAME],
+        samples_dir=SAMPLES_DIR,
+        notebook_user=NOTEBOOK_USER,
+        notebook_name=NOTEBOOK_NAME,
+        notebook=samples[NOTEBOOK_NAME],
+        script_name=SCRIPT_NAME,
+        script=samples[SCRIPT_NAME],
     )
     on_start = _ENV.get_template("on_start.sh.j2").render(
-        deployment=_safe("deployment", deployment), connection=_safe("connection", connection),
-        region=_safe("region", region), mlflow_version=MLFLOW_VERSION,
-        sigv4_package=SIGV4_PACKAGE, notebook_user=NOTEBOOK_USER, client_env=CLIENT_ENV,
+        deployment=_safe("deployment", deployment),
+        connection=_safe("connection", connection),
+        region=_safe("region", region),
+        mlflow_version=MLFLOW_VERSION,
+        sigv4_package=SIGV4_PACKAGE,
+        notebook_user=NOTEBOOK_USER,
+        client_env=CLIENT_ENV,
         kernel_startup=render_kernel_startup(),
     )
     for name, text in (("OnCreate", on_create), ("OnStart", on_start)):
-        for marker in ("MLFLOW_PLATFORM_NOTEBOOK", "MLFLOW_PLATFORM_SCRIPT",
-                       "MLFLOW_PLATFORM_STARTUP"):
+        for marker in (
+            "MLFLOW_PLATFORM_NOTEBOOK",
+            "MLFLOW_PLATFORM_SCRIPT",
+            "MLFLOW_PLATFORM_STARTUP",
+        ):
             # A heredoc body containing its own end marker would end early.
             if text.count(f"\n{marker}\n") > 1:
                 raise ValueError(f"{name}: heredoc marker {marker} inside its body")

@@ -32,29 +32,38 @@ DEPLOYMENT = "it-notebook"
 
 def _secret(endpoint: str, stack: LocalStack) -> str:
     """The core's credentials secret (fields username, password), in moto."""
-    client = boto3.client("secretsmanager", endpoint_url=endpoint,
-                          region_name=FAKE_AWS["AWS_DEFAULT_REGION"],
-                          aws_access_key_id=FAKE_AWS["AWS_ACCESS_KEY_ID"],
-                          aws_secret_access_key=FAKE_AWS["AWS_SECRET_ACCESS_KEY"])
+    client = boto3.client(
+        "secretsmanager",
+        endpoint_url=endpoint,
+        region_name=FAKE_AWS["AWS_DEFAULT_REGION"],
+        aws_access_key_id=FAKE_AWS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_AWS["AWS_SECRET_ACCESS_KEY"],
+    )
     created = client.create_secret(
         Name=f"mlflow/{DEPLOYMENT}-{uuid.uuid4().hex[:8]}",
-        SecretString=json.dumps({"username": stack.username, "password": stack.password}))
+        SecretString=json.dumps({"username": stack.username, "password": stack.password}),
+    )
     return str(created["ARN"])
 
 
 def _kernel_env(started: Run, endpoint: str) -> dict[str, str]:
     """What a kernel on the instance has: the hook and settings the scripts wrote, AWS access
     (here: fake keys and moto's endpoint) and nothing MLflow-specific of the test process."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MLFLOW_TRACKING_", "MLFLOW_PLATFORM_", "AWS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MLFLOW_TRACKING_", "MLFLOW_PLATFORM_", "AWS_"))
+    }
     env.update(FAKE_AWS)
-    env.update({
-        "IPYTHONDIR": str(started.ipython_dir),
-        "MLFLOW_PLATFORM_CLIENT_ENV": str(started.client_env_path),
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
-        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
-        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
-    })
+    env.update(
+        {
+            "IPYTHONDIR": str(started.ipython_dir),
+            "MLFLOW_PLATFORM_CLIENT_ENV": str(started.client_env_path),
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+            "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+        }
+    )
     return env
 
 
@@ -64,22 +73,31 @@ def _outputs(notebook: Any, cell_id: str) -> str:
 
 
 def test_sample_notebook_trains_registers_and_loads_back(
-    stack: LocalStack, infra: tuple[Any, MotoS3], tmp_path: Path,
+    stack: LocalStack,
+    infra: tuple[Any, MotoS3],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     endpoint = infra[1].endpoint
     values = ssm_values(
-        DEPLOYMENT, tracking_url=stack.tracking_uri, auth_mode="basic",
-        credentials_secret_arn=_secret(endpoint, stack), mlflow_version=MLFLOW_VERSION)
-    scripts = render_lifecycle(deployment=DEPLOYMENT, connection="vpc",
-                               region=FAKE_AWS["AWS_DEFAULT_REGION"])
+        DEPLOYMENT,
+        tracking_url=stack.tracking_uri,
+        auth_mode="basic",
+        credentials_secret_arn=_secret(endpoint, stack),
+        mlflow_version=MLFLOW_VERSION,
+    )
+    scripts = render_lifecycle(
+        deployment=DEPLOYMENT, connection="vpc", region=FAKE_AWS["AWS_DEFAULT_REGION"]
+    )
     created, started = run_lifecycle(scripts, tmp_path / "root", values)
     assert started.result.returncode == 0, started.result.stderr
     assert "MLFLOW_TRACKING_PASSWORD" not in started.client_env_path.read_text()
 
     notebook = nbformat.read(created.samples_dir / NOTEBOOK_NAME, as_version=4)
     client = NotebookClient(
-        notebook, kernel_name="python3", timeout=300,
+        notebook,
+        kernel_name="python3",
+        timeout=300,
         resources={"metadata": {"path": str(created.samples_dir)}},
     )
     client.execute(env=_kernel_env(started, endpoint))

@@ -1,0 +1,247 @@
+"""Pieces of the server entrypoint: settings, URI, redaction, backoff, auth config."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+NASTY = "p@ss:w/o%rd?#&'\" $(x)`y`;\\ü"
+
+BASE_ENV = {
+    "MLFLOW_ARTIFACTS_DESTINATION": "s3://bucket/prefix",
+    "DB_HOST": "db.cluster-x.eu-west-1.rds.amazonaws.com",
+    "DB_NAME": "mlflow",
+    "DB_USERNAME": "admin@x",
+    "DB_PASSWORD": NASTY,
+}
+
+
+def test_mysql_uri_round_trips_every_special_character(server_ep: ModuleType) -> None:
+    from sqlalchemy.engine import make_url
+
+    settings = server_ep.ServerSettings.from_env({**BASE_ENV, "DB_PORT": "3307"})
+    url = make_url(server_ep.build_backend_uri(settings))
+    assert url.drivername == "mysql+pymysql"
+    assert (url.username, url.password) == ("admin@x", NASTY)
+    assert (url.host, url.port, url.database) == (BASE_ENV["DB_HOST"], 3307, "mlflow")
+    assert url.query["charset"] == "utf8mb4"
+
+
+def test_sqlite_uri_is_absolute(server_ep: ModuleType, tmp_path: Path) -> None:
+    settings = server_ep.ServerSettings.from_env(
+        {
+            "MLFLOW_BACKEND": "sqlite",
+            "MLFLOW_SQLITE_PATH": str(tmp_path / "x.db"),
+            "MLFLOW_ARTIFACTS_DESTINATION": "s3://b",
+        }
+    )
+    assert server_ep.build_backend_uri(settings) == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def test_settings_repr_hides_secrets(server_ep: ModuleType) -> None:
+    settings = server_ep.ServerSettings.from_env(BASE_ENV)
+    assert NASTY not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"DB_PASSWORD": ""}, "DB_PASSWORD"),
+        ({"MLFLOW_BACKEND": "postgres"}, "MLFLOW_BACKEND"),
+        ({"MLFLOW_ARTIFACTS_DESTINATION": ""}, "MLFLOW_ARTIFACTS_DESTINATION"),
+        ({"MLFLOW_WORKERS": "0"}, "MLFLOW_WORKERS"),
+        ({"DB_PORT": "abc"}, "DB_PORT"),
+        ({"MLFLOW_AUTH_MODE": "ldap"}, "MLFLOW_AUTH_MODE"),
+        ({"MLFLOW_AUTH_MODE": "per-user"}, "MLFLOW_ADMIN_USERNAME"),
+        (
+            {
+                "MLFLOW_AUTH_MODE": "per-user",
+                "MLFLOW_ADMIN_USERNAME": "a",
+                "MLFLOW_ADMIN_PASSWORD": "short",
+            },
+            "MLFLOW_ADMIN_PASSWORD",
+        ),
+        (
+            {
+                "MLFLOW_AUTH_MODE": "per-user",
+                "MLFLOW_ADMIN_USERNAME": "a",
+                "MLFLOW_ADMIN_PASSWORD": "long-enough-password",
+            },
+            "MLFLOW_FLASK_SERVER_SECRET_KEY",
+        ),
+    ],
+)
+def test_invalid_settings_fail_naming_the_variable(
+    server_ep: ModuleType, override: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ValueError, match=named):
+        server_ep.ServerSettings.from_env({**BASE_ENV, **override})
+
+
+def test_redactor_masks_raw_and_percent_encoded_secrets(server_ep: ModuleType) -> None:
+    settings = server_ep.ServerSettings.from_env(BASE_ENV)
+    redactor = server_ep.Redactor(settings.secrets)
+    uri = server_ep.build_backend_uri(settings)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "uri %s pw %s", (uri, NASTY), None)
+    redactor.filter(record)
+    message = record.getMessage()
+    assert NASTY not in message
+    assert uri not in message
+    assert message.count("***") == 2
+    assert "db.cluster-x" in message  # only the secret goes
+
+
+def test_redactor_drops_tracebacks_that_could_quote_secrets(server_ep: ModuleType) -> None:
+    redactor = server_ep.Redactor([NASTY])
+    try:
+        raise RuntimeError(f"connect failed for password={NASTY}")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", (), sys.exc_info())
+    redactor.filter(record)
+    assert record.exc_info is None
+    assert NASTY not in record.getMessage() and "***" in record.getMessage()
+
+
+def test_backoff_grows_then_stays_bounded(server_ep: ModuleType) -> None:
+    delays = server_ep.backoff_delays()
+    assert [next(delays) for _ in range(8)] == [0.5, 1, 2, 4, 8, 10, 10, 10]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_wait_for_database_gives_up_at_the_deadline_never_sleeping_past_it(
+    server_ep: ModuleType,
+) -> None:
+    clock = FakeClock()
+
+    def refuse() -> None:
+        raise ConnectionRefusedError("no")
+
+    with pytest.raises(TimeoutError, match="unreachable"):
+        server_ep.wait_for_database(refuse, 30, describe="db", sleep=clock.sleep, clock=clock)
+    assert clock.now == pytest.approx(30)
+    assert max(clock.sleeps) <= 10
+    assert sum(clock.sleeps) == pytest.approx(30)
+
+
+def test_wait_for_database_returns_once_the_database_answers(server_ep: ModuleType) -> None:
+    clock = FakeClock()
+    attempts = iter([ConnectionRefusedError(), OSError("resuming"), None])
+
+    def connect() -> None:
+        error = next(attempts)
+        if error:
+            raise error
+
+    used = server_ep.wait_for_database(connect, 300, describe="db", sleep=clock.sleep, clock=clock)
+    assert used == 3
+    assert clock.sleeps == [0.5, 1.0]
+
+
+def test_auth_config_round_trips_through_mlflows_reader(
+    server_ep: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        **BASE_ENV,
+        "MLFLOW_AUTH_MODE": "per-user",
+        "MLFLOW_ADMIN_USERNAME": "admin",
+        "MLFLOW_ADMIN_PASSWORD": "a-very-long-password",
+        "MLFLOW_FLASK_SERVER_SECRET_KEY": "k" * 32,
+    }
+    settings = server_ep.ServerSettings.from_env(env)
+    uri = server_ep.build_backend_uri(settings)
+    path = server_ep.write_auth_config(settings, uri, str(tmp_path))
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert "a-very-long-password" not in path.read_text()
+    monkeypatch.setenv("MLFLOW_AUTH_CONFIG_PATH", str(path))
+    monkeypatch.delenv("MLFLOW_AUTH_ADMIN_USERNAME", raising=False)
+    from mlflow.server.auth.config import read_auth_config
+
+    config = read_auth_config()
+    assert config.database_uri == uri
+    assert config.admin_username == "admin"
+    assert config.auth_cache_ttl_seconds == 60
+    assert config.default_permission == "READ"
+
+
+def test_server_gets_secrets_through_environment_not_arguments(server_ep: ModuleType) -> None:
+    env = {
+        **BASE_ENV,
+        "MLFLOW_AUTH_MODE": "per-user",
+        "MLFLOW_ADMIN_USERNAME": "admin",
+        "MLFLOW_ADMIN_PASSWORD": "a-very-long-password",
+        "MLFLOW_FLASK_SERVER_SECRET_KEY": "k" * 32,
+    }
+    settings = server_ep.ServerSettings.from_env(env)
+    args = server_ep.server_arguments(settings)
+    uri = server_ep.build_backend_uri(settings)
+    child = server_ep.server_environment(settings, uri, Path("/tmp/a.ini"))
+    assert args[-2:] == ["--app-name", "basic-auth"]
+    assert not any(secret in " ".join(args) for secret in settings.secrets)
+    assert child["MLFLOW_BACKEND_STORE_URI"] == uri
+    # Default: a pool whose idle connections MySQL closes, so Aurora can still pause.
+    assert child["MLFLOW_SQLALCHEMYSTORE_POOLCLASS"] == "QueuePool"
+    assert "wait_timeout%3D60" in uri
+    assert int(child["MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE"]) < 60
+    assert child["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+    assert "--workers" in args and args[args.index("--workers") + 1] == "2"
+    assert args[args.index("--host") + 1] == "127.0.0.1"
+
+
+def test_initial_auth_tables_use_unique_foreign_key_names_on_mysql(server_ep: ModuleType) -> None:
+    from sqlalchemy.dialects import mysql
+    from sqlalchemy.schema import CreateTable
+
+    metadata = server_ep.initial_auth_metadata()
+    ddl = [str(CreateTable(t).compile(dialect=mysql.dialect())) for t in metadata.sorted_tables]
+    names = [
+        line.split("CONSTRAINT ")[1].split()[0]
+        for statement in ddl
+        for line in statement.splitlines()
+        if "FOREIGN KEY" in line
+    ]
+    assert sorted(names) == sorted(server_ep.AUTH_FK_NAMES.values())
+    assert len(set(names)) == len(names)
+    assert next(t.name for t in metadata.sorted_tables) == "users"
+    os.environ.pop("MLFLOW_AUTH_CONFIG_PATH", None)
+
+
+def test_null_pool_mode_keeps_no_connection_and_adds_no_session_timeout(
+    server_ep: ModuleType,
+) -> None:
+    settings = server_ep.ServerSettings.from_env({**BASE_ENV, "MLFLOW_DB_POOL": "null"})
+    uri = server_ep.build_backend_uri(settings)
+    child = server_ep.server_environment(settings, uri, None)
+    assert child["MLFLOW_SQLALCHEMYSTORE_POOLCLASS"] == "NullPool"
+    assert "wait_timeout" not in uri
+
+
+def test_idle_timeout_pool_uri_carries_the_session_timeout_to_pymysql(
+    server_ep: ModuleType,
+) -> None:
+    from sqlalchemy import create_engine
+
+    settings = server_ep.ServerSettings.from_env(
+        {**BASE_ENV, "MLFLOW_DB_IDLE_TIMEOUT_SECONDS": "30"}
+    )
+    engine = create_engine(server_ep.build_backend_uri(settings))
+    _, kwargs = engine.dialect.create_connect_args(engine.url)
+    assert kwargs["init_command"] == "SET SESSION wait_timeout=30"
+    assert kwargs["password"] == NASTY
