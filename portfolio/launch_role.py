@@ -22,11 +22,28 @@ from products.common.stack import PRODUCT_TAG, ROLE_PATH
 # CloudFormation resource-type prefix -> the actions CloudFormation needs to manage it.
 # Verb wildcards (Create*, Delete*, ...) keep the lists short without granting data access.
 SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "AWS::EC2": ("ec2:Describe*", "ec2:Create*", "ec2:Delete*", "ec2:Modify*",
-                 "ec2:Associate*", "ec2:Disassociate*", "ec2:Attach*", "ec2:Detach*",
-                 "ec2:Authorize*", "ec2:Revoke*", "ec2:Allocate*", "ec2:Release*",
-                 "ec2:Replace*", "ec2:UpdateSecurityGroupRuleDescriptions*"),
-    "AWS::RDS": ("rds:Describe*", "rds:Create*", "rds:Delete*", "rds:Modify*",
+    # EC2 and RDS are spelled out: their Create*/Delete*/Modify* wildcards would include
+    # permission-sharing actions (snapshot attributes, network interface permissions).
+    "AWS::EC2": ("ec2:Describe*", "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
+                 "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
+                 "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:CreateRoute",
+                 "ec2:DeleteRoute", "ec2:ReplaceRoute", "ec2:AssociateRouteTable",
+                 "ec2:DisassociateRouteTable", "ec2:CreateInternetGateway",
+                 "ec2:DeleteInternetGateway", "ec2:AttachInternetGateway",
+                 "ec2:DetachInternetGateway", "ec2:CreateNatGateway", "ec2:DeleteNatGateway",
+                 "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:AssociateAddress",
+                 "ec2:DisassociateAddress", "ec2:CreateSecurityGroup",
+                 "ec2:DeleteSecurityGroup", "ec2:AuthorizeSecurityGroupIngress",
+                 "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+                 "ec2:RevokeSecurityGroupEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+                 "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:ModifySecurityGroupRules",
+                 "ec2:CreateVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint",
+                 "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:CreateTags", "ec2:DeleteTags",
+                 "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"),
+    "AWS::RDS": ("rds:Describe*", "rds:CreateDBCluster", "rds:DeleteDBCluster",
+                 "rds:ModifyDBCluster", "rds:CreateDBInstance", "rds:DeleteDBInstance",
+                 "rds:ModifyDBInstance", "rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup",
+                 "rds:ModifyDBSubnetGroup", "rds:CreateDBClusterSnapshot",
                  "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"),
     "AWS::S3": ("s3:CreateBucket", "s3:GetBucket*", "s3:PutBucket*",
                 "s3:GetEncryptionConfiguration",
@@ -34,13 +51,10 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                 "s3:PutLifecycleConfiguration", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy",
                 "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
                 "s3:ListBucket", "s3:GetAccelerateConfiguration"),
-    "AWS::SecretsManager": ("secretsmanager:CreateSecret", "secretsmanager:DeleteSecret",
-                            "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
-                            "secretsmanager:TagResource", "secretsmanager:UntagResource",
-                            "secretsmanager:GetRandomPassword",
-                            # Value reads and writes: ResolvePlatformSecrets below.
-                            "secretsmanager:PutResourcePolicy",
-                            "secretsmanager:DeleteResourcePolicy"),
+    # Creating is harmless; changing or deleting an existing secret is allowed only on the
+    # platform's own (tagged) secrets: ResolvePlatformSecrets below.
+    "AWS::SecretsManager": ("secretsmanager:CreateSecret", "secretsmanager:TagResource",
+                            "secretsmanager:GetRandomPassword"),
     "AWS::ECS": ("ecs:Describe*", "ecs:List*", "ecs:Create*", "ecs:Delete*", "ecs:Update*",
                  "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
                  "ecs:TagResource", "ecs:UntagResource", "ecs:PutClusterCapacityProviders"),
@@ -64,8 +78,7 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                   "logs:DeleteRetentionPolicy", "logs:DescribeLogGroups", "logs:TagResource",
                   "logs:UntagResource", "logs:TagLogGroup", "logs:ListTagsForResource",
                   "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
-                  "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"),
+                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries"),
     # Explicit actions, no verb wildcards: every wildcard would need its own cdk-nag finding.
     # Reads (GetParameter/GetParameters) come from ResolvePublishedValues below, scoped to
     # /mlflow-platform/*, where every product's parameters live.
@@ -97,6 +110,18 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                  "kms:GetKeyRotationStatus", "kms:CreateGrant", "kms:Decrypt",
                  "kms:GenerateDataKey*"),
 }
+
+# Where CloudFormation's generated names let the resources be scoped: it names buckets and
+# functions after the stack, and Service Catalog names provisioned stacks SC-<account>-pp-...
+# (buckets are lower-cased). Services not listed here act on "*".
+def _service_resources(service: str) -> list[str]:
+    partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
+    scoped = {
+        "AWS::S3": [f"arn:{partition}:s3:::sc-*"],
+        "AWS::Lambda": [f"arn:{partition}:lambda:{region}:{account}:function:SC-*"],
+    }
+    return scoped.get(service, ["*"])
+
 
 # IAM is handled separately: only roles and policies under the platform's path.
 IAM_TYPES = ("AWS::IAM",)
@@ -191,9 +216,9 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
             iam.PolicyStatement(
                 sid="Manage" + service.split("::")[1],
                 actions=list(SERVICE_ACTIONS[service]),
-                # These services' create calls support no resource-level scoping before the
-                # resource exists; the stack-level scoping above bounds what is created.
-                resources=["*"],
+                # Most create calls support no resource-level scoping before the resource
+                # exists; the stack-level scoping above bounds what is created.
+                resources=_service_resources(service),
             )
         )
     if "AWS::SecretsManager" in services:
@@ -202,7 +227,9 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
             # password) and an RDS secret attachment rewrites its secret, both with the
             # launch role: only secrets the platform's products created (they carry the tag).
             sid="ResolvePlatformSecrets",
-            actions=["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+                     "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
+                     "secretsmanager:DeleteSecret", "secretsmanager:UntagResource"],
             resources=[f"arn:{partition}:secretsmanager:{cdk.Aws.REGION}:{account}:secret:*"],
             conditions={"Null": {f"aws:ResourceTag/{PRODUCT_TAG}": "false"}},
         ))
@@ -242,6 +269,8 @@ def create_launch_role(
             "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*",
             "Resource::arn:<AWS::Partition>:s3:::cdk-*-assets-<AWS::AccountId>-*/*",
             "Resource::arn:<AWS::Partition>:s3:::cf-templates-*/*",
+            "Resource::arn:<AWS::Partition>:s3:::sc-*",
+            "Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:SC-*",
             f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter"
             f"{SSM_ROOT}/*",
             "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:"
