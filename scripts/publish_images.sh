@@ -4,8 +4,8 @@
 set -euo pipefail
 
 readonly PLATFORMS_DEFAULT="linux/amd64,linux/arm64"
-readonly SERVER_REPO_DEFAULT="mlflow-platform/mlflow-server"
-readonly PROXY_REPO_DEFAULT="mlflow-platform/mlflow-proxy"
+readonly SERVER_REPO_DEFAULT="mlflow-platform/server"
+readonly PROXY_REPO_DEFAULT="mlflow-platform/proxy"
 
 usage() {
     cat <<'EOF'
@@ -18,8 +18,8 @@ image revision); an existing tag is never overwritten.
 Options:
   --registry HOST       ECR registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
                         (default: $ECR_REGISTRY)
-  --server-repo NAME    server repository name (default: mlflow-platform/mlflow-server)
-  --proxy-repo NAME     proxy repository name (default: mlflow-platform/mlflow-proxy)
+  --server-repo NAME    server repository name (default: mlflow-platform/server)
+  --proxy-repo NAME     proxy repository name (default: mlflow-platform/proxy)
   --platforms LIST      buildx platforms (default: linux/amd64,linux/arm64)
   --login               log in to the registry with `aws ecr get-login-password` first
   --dry-run             print the build commands instead of running them

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:  # the lead's pyproject adds pythonpath = ["."]; be safe
-    sys.path.insert(0, str(REPO_ROOT))
+from scripts.local_stack import LocalStack, MariaDB, MotoS3, ProxyProcess
 
-from scripts.local_stack import LocalStack, MariaDB, MotoS3, ProxyProcess  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # The stock client retries 5xx for minutes by default; keep failures fast but leave enough
 # retries (about 1, 2, 4, 8 s) to ride out a MariaDB restart.
