@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicecatalog as servicecatalog
 from aws_cdk import custom_resources as cr
 from constructs import Construct
@@ -16,6 +17,19 @@ from products.common.nag import acknowledge
 
 # The one Lambda function that backs every AwsCustomResource of a stack.
 _PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+def _provider_logs(scope: Construct) -> logs.ILogGroup:
+    """One log group with a retention for the stack's shared custom-resource function.
+
+    Without it the function logs to an implicit /aws/lambda group that never expires.
+    """
+    stack = cdk.Stack.of(scope)
+    existing = stack.node.try_find_child("CustomResourceLogs")
+    if isinstance(existing, logs.LogGroup):
+        return existing
+    return logs.LogGroup(stack, "CustomResourceLogs", retention=logs.RetentionDays.ONE_YEAR,
+                         removal_policy=cdk.RemovalPolicy.DESTROY)
 
 
 def _acknowledge_provider(scope: Construct) -> None:
@@ -59,6 +73,7 @@ class ArtifactId(Construct):
         self._resource = cr.AwsCustomResource(
             self,
             "Lookup",
+            log_group=_provider_logs(self),
             on_create=call,
             on_update=call,
             policy=cr.AwsCustomResourcePolicy.from_statements([
@@ -116,6 +131,7 @@ class DeprecateVersion(Construct):
         self.resource = cr.AwsCustomResource(
             self,
             "Guidance",
+            log_group=_provider_logs(self),
             on_create=guidance("DEPRECATED"),
             on_update=guidance("DEPRECATED"),
             on_delete=guidance("DEFAULT"),
@@ -160,6 +176,7 @@ class OrganizationPortfolioShare(Construct):
         self.resource = cr.AwsCustomResource(
             self,
             "Share",
+            log_group=_provider_logs(self),
             on_create=share,
             on_update=share,
             on_delete=cr.AwsSdkCall(

@@ -27,11 +27,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("portfolio", "ManageECS"): _LAUNCH_ROLE,
     ("portfolio", "ManageElasticLoadBalancingV2"): _LAUNCH_ROLE,
     ("portfolio", "ManageRDS"): _LAUNCH_ROLE,
-    ("portfolio", "ManageS3"): _LAUNCH_ROLE + " Bucket-level configuration only: no "
-        "s3:GetObject/PutObject/DeleteObject, so object contents are out of its reach.",
-    ("portfolio", "ManageSecretsManager"): _LAUNCH_ROLE + " CloudFormation resolves the "
-        "database password reference and the RDS attachment rewrites the secret with this "
-        "role (scan.broad_grants separately fails GetSecretValue on '*' without a condition).",
+    ("portfolio", "ManageSecretsManager"): _LAUNCH_ROLE + " Only CreateSecret, TagResource "
+        "and GetRandomPassword; reading or changing existing secrets is limited to the "
+        "platform's tagged secrets (ResolvePlatformSecrets).",
     ("portfolio", "ManageApplicationAutoScaling"): _LAUNCH_ROLE + " Scalable targets and "
         "policies have no ARN-based permissions.",
     ("portfolio", "ManageServiceDiscovery"): _LAUNCH_ROLE + " Namespace creation has no "
@@ -42,7 +40,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("portfolio", "ManageSSM"): _LAUNCH_ROLE + " ssm:DescribeParameters has no "
         "resource-level permissions.",
     ("portfolio", "ManageEvents"): _LAUNCH_ROLE,
-    ("portfolio", "ManageLambda"): _LAUNCH_ROLE,
     ("portfolio", "ManageSageMaker"): _LAUNCH_ROLE,
     # --- portfolio: the organization share custom resource (portfolio/lookups.py) ---------
     **{("portfolio", action): "Read-only Organizations calls that "

@@ -49,4 +49,5 @@ def test_dry_run_builds_both_images_for_both_architectures() -> None:
     builds = [line for line in result.stdout.splitlines() if "buildx build" in line]
     assert len(builds) == 2
     assert all("linux/amd64\\,linux/arm64" in line and "--push" in line for line in builds)
-    assert "mlflow-server:3.17.2-1" in builds[0] and "mlflow-proxy:3.17.2-1" in builds[1]
+    assert "mlflow-platform/server:3.17.2-1" in builds[0]
+    assert "mlflow-platform/proxy:3.17.2-1" in builds[1]
