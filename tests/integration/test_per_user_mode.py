@@ -102,3 +102,23 @@ def test_bad_credentials_are_rejected_by_mlflow_through_the_proxy(per_user: Loca
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(request, timeout=10)  # noqa: S310 - local
     assert missing.value.code == 401
+
+
+def test_rotated_admin_password_takes_effect_at_the_next_start(per_user: LocalStack) -> None:
+    # The rotate action writes a new secret value, then restarts the tasks: the server must
+    # adopt the injected password, not keep the one in its auth database.
+    assert per_user.server is not None
+    url = f"{per_user.direct_uri}/api/2.0/mlflow/users/get?username={per_user.username}"
+    old, new = per_user.password, "rotated-" + per_user.password[::-1]
+    original_env = per_user.server.env
+    try:
+        per_user.server.stop()
+        per_user.server.env = per_user.server_env(MLFLOW_ADMIN_PASSWORD=new)
+        per_user.server.start()
+        assert _status(url, per_user.username, new) == 200
+        assert _status(url, per_user.username, old) == 401
+    finally:
+        per_user.server.stop()
+        per_user.server.env = original_env
+        per_user.server.start()
+    assert _status(url, per_user.username, old) == 200

@@ -416,6 +416,27 @@ def migrate_auth_schema(uri: str) -> str:
         engine.dispose()
 
 
+def sync_admin_password(uri: str, username: str, password: str) -> str:
+    """Make the stored admin password the injected one (after a credentials rotation).
+
+    MLflow creates the admin only when it does not exist; without this, rotating the secret
+    would leave the old password in the auth database and lock the admin out.
+    """
+    from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
+
+    store = SqlAlchemyStore()
+    store.init_db(uri)
+    try:
+        if not store.has_user(username):
+            return "admin not created yet"
+        if store.authenticate_user(username, password):
+            return "admin password current"
+        store.update_user(username, password=password)
+        return "admin password updated from the secret"
+    finally:
+        store.engine.dispose()
+
+
 def write_auth_config(settings: ServerSettings, uri: str, directory: str) -> Path:
     """Write the basic-auth app's ini (it holds the DB URI: private dir, mode 0600)."""
     parser = configparser.ConfigParser()
@@ -525,6 +546,8 @@ def prepare(settings: ServerSettings, env: Mapping[str, str]) -> dict[str, str]:
         LOG.info("tracking schema: %s", migrate_tracking_schema(uri))
         if auth_config is not None:
             LOG.info("auth schema: %s", migrate_auth_schema(uri))
+            LOG.info("%s", sync_admin_password(uri, settings.admin_username,
+                                                settings.admin_password))
     LOG.info("schema check took %.1f s", time.monotonic() - started)
     return overrides
 
