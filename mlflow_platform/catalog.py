@@ -86,7 +86,6 @@ MLFLOW_CORE = ProductSpec(
             "v1",
             f"First release: MLflow {MLFLOW_VERSION}, Aurora MySQL 3 Serverless v2, "
             "ARM64 Fargate, basic, per-user or IAM auth.",
-            locked=False,
         ),
     ),
 )
@@ -103,8 +102,7 @@ PRIVATE_API = ProductSpec(
     ),
     support_description=_SUPPORT,
     versions=(
-        Version("v1", "First release: HTTP API over the VPC link; NONE, AWS_IAM or JWT auth.",
-                locked=False),
+        Version("v1", "First release: HTTP API over the VPC link; NONE, AWS_IAM or JWT auth."),
     ),
 )
 
@@ -122,7 +120,6 @@ NOTEBOOK = ProductSpec(
         Version(
             "v1",
             "First release: notebook-al2023-v1, kernels wired to MLflow, sample notebook.",
-            locked=False,
         ),
     ),
 )
