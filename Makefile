@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 STACK := MlflowPlatformPortfolio
 # Node 20 is end of life; jsii prints a banner on every synth. Node 22+ is recommended.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup system-deps run synth catalog local test test-fast lint deploy destroy \

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def synth_seconds(runs: int = 5) -> list[float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}
-    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "1"
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as out:

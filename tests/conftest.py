@@ -17,7 +17,7 @@ from portfolio.app import build_app, cdk_json_context
 from portfolio.config import CONTEXT_KEY
 from portfolio.stack import PortfolioStack
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 # Admin configuration exercising every option, on top of the repository's cdk.json.
 TEST_SETTINGS: dict[str, Any] = {

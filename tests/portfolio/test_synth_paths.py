@@ -19,7 +19,7 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 def _env(outdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}
-    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "1"
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
     env["CDK_OUTDIR"] = str(outdir)
     return env
 
