@@ -277,17 +277,14 @@ def print_table(rows: list[Row]) -> None:
     print("ratio: proxy/direct for rates, direct/proxy for latencies (1.00 = no proxy cost)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
-    args = parser.parse_args(argv)
+def rows(quick: bool = False) -> list[Row]:
+    """Every runtime figure as (measure, through proxy, direct, ratio) rows."""
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
-    started = time.monotonic()
     with LocalStack(
         backend="mariadb", progress=lambda m: print(f"[bench] {m}", flush=True)
     ) as stack:
-        bench = Bench(stack, args.quick)
+        bench = Bench(stack, quick)
         for step in (bench.log_metric, bench.log_batch, bench.search_runs, bench.upload):
             print(f"[bench] {step.__name__} ...", flush=True)
             step()
@@ -297,9 +294,18 @@ def main(argv: list[str] | None = None) -> int:
         bench.starts()
         basic_rate = float(bench.rows[0][1].split()[0])
         print("[bench] per-user mode ...", flush=True)
-        bench.rows.extend(per_user_ratio(stack, args.quick, basic_rate))
+        bench.rows.extend(per_user_ratio(stack, quick, basic_rate))
+    return bench.rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    table = rows(args.quick)
     print()
-    print_table(bench.rows)
+    print_table(table)
     print(f"total bench time {time.monotonic() - started:.0f} s")
     return 0
 
