@@ -7,21 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
 
 from tests.helpers.conditions import launched, parameter_values
+from tests.helpers.product_fixtures import product_template_fixtures
 
 SLUG = "mlflow-core"
-
-
-@pytest.fixture(scope="module")
-def template_json(synth: Any) -> dict[str, Any]:
-    return synth.product_json(SLUG)
-
-
-@pytest.fixture(scope="module")
-def template(template_json: dict[str, Any]) -> Template:
-    return Template.from_json(template_json)
+template_json, template = product_template_fixtures(SLUG)
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,6 @@
 """Fixtures of the notebook product: its synthesized template, raw and as Template."""
 
-from __future__ import annotations
-
-from typing import Any
-
-import pytest
-from aws_cdk.assertions import Template
+from tests.helpers.product_fixtures import product_template_fixtures
 
 SLUG = "notebook"
-
-
-@pytest.fixture(scope="module")
-def template_json(synth: Any) -> dict[str, Any]:
-    return synth.product_json(SLUG)
-
-
-@pytest.fixture(scope="module")
-def template(template_json: dict[str, Any]) -> Template:
-    return Template.from_json(template_json)
+template_json, template = product_template_fixtures(SLUG)
