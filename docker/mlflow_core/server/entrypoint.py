@@ -546,8 +546,9 @@ def prepare(settings: ServerSettings, env: Mapping[str, str]) -> dict[str, str]:
         LOG.info("tracking schema: %s", migrate_tracking_schema(uri))
         if auth_config is not None:
             LOG.info("auth schema: %s", migrate_auth_schema(uri))
-            LOG.info("%s", sync_admin_password(uri, settings.admin_username,
-                                                settings.admin_password))
+            outcome = sync_admin_password(uri, settings.admin_username,
+                                          settings.admin_password)
+            LOG.info("%s", outcome)
     LOG.info("schema check took %.1f s", time.monotonic() - started)
     return overrides
 
