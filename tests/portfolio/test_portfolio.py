@@ -202,3 +202,21 @@ def test_image_repositories_are_immutable_scanned_and_shared(synth: Synth, name)
             "DeletionPolicy": "Retain",
         },
     )
+
+
+def test_a_local_launch_role_name_gives_one_named_role_for_every_product(tmp_path) -> None:
+    # For shared accounts: the constraint names a role that must exist in each of them.
+    from tests.conftest import synth_app
+
+    local = synth_app(tmp_path, localLaunchRoleName="MlflowPlatformLaunch").portfolio_json()
+    named = {k: r for k, r in _resources(local, "AWS::IAM::Role").items()
+             if r["Properties"].get("RoleName") == "MlflowPlatformLaunch"}
+    assert len(named) == 1
+    (role_id, role), = named.items()
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "servicecatalog.amazonaws.com"}
+    constraints = _resources(local, SC + "LaunchRoleConstraint").values()
+    assert len(constraints) == len(PRODUCTS)
+    # Ref of a role is its name: the constraint names the role, it does not pin an ARN.
+    assert all(c["Properties"]["LocalRoleName"] == {"Ref": role_id} for c in constraints)
+    assert all("RoleArn" not in c["Properties"] for c in constraints)
