@@ -24,7 +24,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from scripts.local_stack import LocalStack, ServerProcess  # noqa: E402
+from scripts.local_stack import LocalStack, ServerProcess, session_pids  # noqa: E402
 
 MB = 1024 * 1024
 Row = tuple[str, str, str, str]
@@ -56,21 +56,6 @@ def median_seconds(action: Callable[[], None], repeats: int) -> float:
         action()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
-
-
-def session_pids(leader: int) -> list[int]:
-    """All processes of the session the leader started (entrypoint, uvicorn, workers)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == leader:  # field 6 of /proc/pid/stat: session id
-            pids.append(int(entry.name))
-    return pids
 
 
 def pss_mb(pids: list[int]) -> float:

@@ -109,6 +109,21 @@ def wait_until(
     raise StackError(f"{what} not ready after {timeout:.0f} s{where}")
 
 
+def session_pids(leader: int) -> list[int]:
+    """All processes of the session a ManagedProcess leads (for uvicorn: supervisor and workers)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == leader:  # field 6 of /proc/pid/stat: session id
+            pids.append(int(entry.name))
+    return pids
+
+
 class ManagedProcess:
     """A child in its own session, so stop() reaches all of its children (uvicorn workers)."""
 

@@ -8,9 +8,11 @@ Steps, each logged on one line:
    takes 15-30 s and must not become a crash loop);
 4. migrate the tracking schema, and in per-user mode the auth schema, under a MySQL advisory
    lock so several tasks starting at once migrate exactly once;
-5. run `mlflow server` in this process. Not exec: the MLflow modules imported for step 4 are
-   reused (about 3 s of cold start), and `mlflow server` forwards SIGTERM/SIGINT to uvicorn,
-   which also makes this process a proper PID 1.
+5. run `mlflow server` in this process (the MLflow modules imported for step 4 are reused:
+   about 3 s of cold start), and when it would spawn uvicorn and only wait for it, exec
+   uvicorn instead: uvicorn becomes PID 1 and handles SIGTERM itself, and the ~190 MB this
+   process holds (MLflow, SQLAlchemy, the migrations) is freed. With job execution on,
+   MLflow's process also runs the job consumers, so it stays.
 """
 
 from __future__ import annotations
@@ -553,8 +555,63 @@ def prepare(settings: ServerSettings, env: Mapping[str, str]) -> dict[str, str]:
     return overrides
 
 
+def exec_instead_of_spawn(
+    cmd: list[str],
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    execvpe: Callable[[str, list[str], dict[str, str]], object] = os.execvpe,
+    **_: object,
+) -> None:
+    """Replace this process by the uvicorn command `mlflow server` built (argv has no secret)."""
+    env = {**os.environ, **(extra_env or {})}
+    LOG.info("handing over to uvicorn (exec, %d workers)", _workers_in(cmd))
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    execvpe(cmd[0], cmd, env)
+
+
+def _workers_in(cmd: list[str]) -> int:
+    with contextlib.suppress(ValueError, IndexError):
+        return int(cmd[cmd.index("--workers") + 1])
+    return 1
+
+
+def job_execution_requested() -> bool:
+    """MLflow's own reading of MLFLOW_SERVER_ENABLE_JOB_EXECUTION ("true", "1", ...)."""
+    from mlflow.environment_variables import MLFLOW_SERVER_ENABLE_JOB_EXECUTION
+
+    return bool(MLFLOW_SERVER_ENABLE_JOB_EXECUTION.get())
+
+
+def hand_over_to_uvicorn(
+    exec_: Callable[..., None] = exec_instead_of_spawn,
+) -> Callable[..., object]:
+    """Wrap MLflow's process launcher so the uvicorn spawn becomes an exec; return the wrapper.
+
+    `mlflow server` (MLflow 3.17) calls `_exec_cmd(uvicorn..., synchronous=False)` once, then
+    only forwards signals and waits. Any other command, and every command while job execution
+    is requested, goes to MLflow's launcher unchanged.
+    """
+    import mlflow.server
+
+    original = mlflow.server._exec_cmd
+
+    def exec_cmd(cmd: object, **kwargs: object) -> object:
+        is_uvicorn_spawn = (
+            isinstance(cmd, list) and "uvicorn" in cmd and kwargs.get("synchronous") is False
+        )
+        if is_uvicorn_spawn and not job_execution_requested():
+            exec_(cmd, **kwargs)
+        return original(cmd, **kwargs)
+
+    mlflow.server._exec_cmd = exec_cmd
+    return exec_cmd
+
+
 def run_server(settings: ServerSettings) -> int:
     from mlflow.cli import cli
+
+    hand_over_to_uvicorn()
 
     LOG.info(
         "starting mlflow server on %s:%d, %d workers, auth mode %s",

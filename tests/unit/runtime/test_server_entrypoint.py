@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -245,3 +246,79 @@ def test_idle_timeout_pool_uri_carries_the_session_timeout_to_pymysql(
     _, kwargs = engine.dialect.create_connect_args(engine.url)
     assert kwargs["init_command"] == "SET SESSION wait_timeout=30"
     assert kwargs["password"] == NASTY
+
+
+class _Execed(Exception):
+    """Stands for os.execvpe, which never returns."""
+
+
+def _hand_over(server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch) -> tuple[object, list]:
+    import mlflow.server
+
+    # Registered first, so monkeypatch puts MLflow's launcher back after the test.
+    monkeypatch.setattr(mlflow.server, "_exec_cmd", mlflow.server._exec_cmd)
+    execed: list[list[str]] = []
+
+    def record(cmd: list[str], **_: object) -> None:
+        execed.append(cmd)
+        raise _Execed
+
+    return server_ep.hand_over_to_uvicorn(exec_=record), execed
+
+
+# A real child that carries the word "uvicorn" in its argv and exits at once.
+FAKE_UVICORN = [sys.executable, "-c", "import sys; sys.exit(0)", "uvicorn"]
+
+
+def test_uvicorn_spawn_becomes_an_exec_when_job_execution_is_off(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mlflow.server
+
+    monkeypatch.setenv("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+    wrapper, execed = _hand_over(server_ep, monkeypatch)
+    assert mlflow.server._exec_cmd is wrapper
+    with pytest.raises(_Execed):
+        mlflow.server._exec_cmd(FAKE_UVICORN, extra_env={}, synchronous=False)
+    assert execed == [FAKE_UVICORN]
+
+
+@pytest.mark.parametrize("value", ["true", "1", "TRUE"])
+def test_uvicorn_is_supervised_as_usual_when_job_execution_is_on(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    import mlflow.server
+
+    monkeypatch.setenv("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value)
+    _, execed = _hand_over(server_ep, monkeypatch)
+    child = mlflow.server._exec_cmd(FAKE_UVICORN, extra_env={}, capture_output=False,
+                                    synchronous=False)
+    assert child.wait(timeout=30) == 0
+    assert execed == []
+
+
+def test_other_commands_go_to_mlflows_launcher_unchanged(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mlflow.server
+
+    monkeypatch.setenv("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+    _, execed = _hand_over(server_ep, monkeypatch)
+    command = [sys.executable, "-c", "print('ok')"]
+    done = mlflow.server._exec_cmd(command, capture_output=True, synchronous=True)
+    assert (done.returncode, done.stdout) == (0, "ok\n")
+    assert execed == []
+
+
+def test_exec_passes_the_uvicorn_argv_and_the_merged_environment(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FROM_PARENT", "1")
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+    cmd = [sys.executable, "-m", "uvicorn", "--workers", "2", "mlflow.server.fastapi_app:app"]
+    server_ep.exec_instead_of_spawn(
+        cmd, extra_env={"_MLFLOW_SERVER_FILE_STORE": "x"}, execvpe=lambda *a: calls.append(a)
+    )
+    [(program, argv, env)] = calls
+    assert (program, argv) == (sys.executable, cmd)
+    assert env["FROM_PARENT"] == "1" and env["_MLFLOW_SERVER_FILE_STORE"] == "x"
