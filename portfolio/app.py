@@ -17,6 +17,8 @@ from .stack import PortfolioStack
 ROOT = Path(__file__).resolve().parent.parent
 STACK_NAME = "MlflowPlatformPortfolio"
 SNAPSHOT_DIR = ROOT / "product-stack-snapshots"
+# Reserved context keys: the CLI warns when cdk.json sets them, so they are set here.
+CLI_METADATA_OFF = {"aws:cdk:version-reporting": False, "aws:cdk:enable-path-metadata": False}
 
 
 def cdk_json_context(path: Path = ROOT / "cdk.json") -> dict[str, Any]:
@@ -39,7 +41,13 @@ def build_app(
     config: PortfolioConfig = from_context(
         context.get(CONTEXT_KEY), known_versions=known_versions()
     )
-    app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
+    # What cdk.json's "versionReporting"/"pathMetadata": false tell the CLI, for every entry
+    # point (`python app.py` and the tests get no CLI): identical templates, no metadata.
+    app = cdk.App(
+        context={**context, **CLI_METADATA_OFF},
+        outdir=outdir,
+        analytics_reporting=False,
+    )
     stack = PortfolioStack(
         app,
         STACK_NAME,

@@ -63,6 +63,13 @@ class Network(Construct):
             private_subnet_ids=private,
             isolated_subnet_ids=isolated,
         )
+        for subnet in [*self.vpc.private_subnets, *self.vpc.isolated_subnets]:
+            # Route tables belong to the new VPC (or to the owner of an existing one); nothing
+            # in the product adds routes to the selected subnets, so their IDs are not needed.
+            cdk.Annotations.of(subnet).acknowledge_warning(
+                "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                "no routes are added to the selected subnets",
+            )
 
     def _new_vpc(self, log_retention_days: str) -> ec2.Vpc:
         vpc = ec2.Vpc(
