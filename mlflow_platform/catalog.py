@@ -11,7 +11,7 @@ from dataclasses import dataclass
 MLFLOW_VERSION = "3.17.2"
 # Image tag that the current product versions pin: "<mlflow version>-<build>".
 # scripts/publish_images.sh pushes exactly this tag; bump the build on any image change.
-IMAGE_TAG = f"{MLFLOW_VERSION}-1"
+IMAGE_TAG = f"{MLFLOW_VERSION}-2"
 
 # ECR repositories the portfolio stack owns. Product templates default to these names,
 # so they are fixed (not admin configuration): a released template must not change.
@@ -87,6 +87,15 @@ MLFLOW_CORE = ProductSpec(
             f"First release: MLflow {MLFLOW_VERSION}, Aurora MySQL 3 Serverless v2, "
             "ARM64 Fargate, basic, per-user or IAM auth.",
         ),
+        Version(
+            "v2",
+            "Cheaper dev profile: no NAT gateway (tasks in the public subnets with a public "
+            "IP, admitted only from the load balancer), 0.25 vCPU, Container Insights in prod "
+            "only. The private API keeps plain HTTP to the load balancer when a certificate is "
+            "set; new TlsHostName and ImageRegistryAccountId parameters; images "
+            f"{MLFLOW_VERSION}-2 (the server execs uvicorn: about 190 MB less memory).",
+            locked=False,
+        ),
     ),
 )
 
@@ -103,6 +112,13 @@ PRIVATE_API = ProductSpec(
     support_description=_SUPPORT,
     versions=(
         Version("v1", "First release: HTTP API over the VPC link; NONE, AWS_IAM or JWT auth."),
+        Version(
+            "v2",
+            "Refuses an authorization that does not match the core's auth mode (NONE in "
+            "front of an iam-mode core would be an open MLflow); keep-alive without reserved "
+            "concurrency (new accounts have too little to reserve).",
+            locked=False,
+        ),
     ),
 )
 
@@ -120,6 +136,13 @@ NOTEBOOK = ProductSpec(
         Version(
             "v1",
             "First release: notebook-al2023-v1, kernels wired to MLflow, sample notebook.",
+        ),
+        Version(
+            "v2",
+            "DirectInternetAccess auto (follows the deployment's network: Enabled only where "
+            "its private subnets have no NAT); in per-user mode the notebook no longer gets "
+            "the admin login; one bounded SSM call at start.",
+            locked=False,
         ),
     ),
 )

@@ -35,7 +35,12 @@ class SsmKey:
 CORE_KEYS: tuple[SsmKey, ...] = (
     SsmKey("tracking-url", "Internal tracking URL of the MLflow server (through the ALB)."),
     SsmKey("auth-mode", "Auth mode of the deployment: basic, per-user or iam."),
-    SsmKey("credentials-secret-arn", "ARN of the Secrets Manager secret with the MLflow login."),
+    SsmKey("credentials-secret-arn", "ARN of the Secrets Manager secret with the MLflow login "
+           "(the admin account in per-user mode)."),
+    # What clients such as notebooks may read: the shared login in basic mode; in per-user and
+    # iam modes the ARN of no secret (each user has their own account, or IAM signs requests).
+    SsmKey("shared-login-secret-arn", "ARN of the login secret clients may read: the shared "
+           "login in basic mode, an ARN naming no secret otherwise."),
     SsmKey("artifact-bucket", "Name of the S3 artifact bucket."),
     SsmKey("vpc-id", "ID of the VPC that hosts the deployment."),
     SsmKey("private-subnet-ids", "Comma-separated IDs of the private subnets."),
@@ -43,6 +48,9 @@ CORE_KEYS: tuple[SsmKey, ...] = (
     SsmKey("vpc-link-id", "ID of the API Gateway VPC link to the internal ALB."),
     SsmKey("listener-arn", "ARN of the internal ALB listener."),
     SsmKey("mlflow-version", "MLflow version of the server, for matching clients."),
+    SsmKey("notebook-direct-internet-access", "DirectInternetAccess a SageMaker notebook in "
+           "the private subnets needs: Disabled where they reach the internet (NAT), Enabled "
+           "in a dev deployment whose new VPC has no NAT gateway."),
     # Read by the portfolio's self-service actions (restart, rotate credentials).
     SsmKey("ecs-cluster", "Name of the ECS cluster that runs the tracking server."),
     SsmKey("ecs-service", "Name of the ECS service of the tracking server."),

@@ -32,8 +32,10 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec(
         "Profile", "Profile",
-        "dev: cheapest (one NAT gateway, one task, database pauses when idle). prod: a NAT "
-        "gateway per zone, at least two tasks, database never pauses, deletion protection.",
+        "dev: cheapest (no NAT gateway: the task runs in a public subnet with a public IP "
+        "that only the load balancer may reach; one small task; the database pauses when "
+        "idle). prod: private tasks behind a NAT gateway per zone, at least two larger tasks, "
+        "a database that never pauses and has a standby reader, deletion protection.",
         DEPLOYMENT, default="dev", allowed_values=("dev", "prod"),
     ),
     ParamSpec(
@@ -68,11 +70,20 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec(
         "CertificateArn", "TLS certificate (optional)",
-        "ARN of an ACM certificate for an HTTPS listener on the internal load balancer. "
-        "Empty: HTTP inside the VPC (the private API product adds HTTPS for outside clients).",
+        "ARN of an ACM certificate for an HTTPS listener (port 443) on the internal load "
+        "balancer, for clients inside the VPC; then also give TLS host name. Empty: HTTP "
+        "inside the VPC (the private API product adds HTTPS for outside clients).",
         NETWORK, default="",
         allowed_pattern=r"^(|arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36})$",
         constraint_description="empty, or an ACM certificate ARN",
+    ),
+    ParamSpec(
+        "TlsHostName", "TLS host name (with a certificate)",
+        "With a certificate: the DNS name on it that clients use (point a record at the load "
+        "balancer; the DNS name is an output). The tracking URL then uses this name, and "
+        "MLflow accepts it as a host. Empty without a certificate.",
+        NETWORK, default="", allowed_pattern=rf"^(|{_HOST})$",
+        constraint_description="empty, or one DNS name such as mlflow.example.com",
     ),
     ParamSpec(
         "AdditionalHostNames", "Additional host names (optional)",
@@ -135,7 +146,8 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec(
         "ServerImageRepository", "MLflow server image repository",
-        "ECR repository of the MLflow server image, in the portfolio's account and region.",
+        "ECR repository of the MLflow server image, in this region of the image registry "
+        "account (see Image registry account).",
         IMAGES, default=SERVER_IMAGE_REPOSITORY, allowed_pattern=r"^[a-z0-9][a-z0-9._/-]{1,255}$",
         constraint_description="an ECR repository name",
     ),
@@ -144,6 +156,13 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "ECR repository of the nginx auth proxy image.",
         IMAGES, default=PROXY_IMAGE_REPOSITORY, allowed_pattern=r"^[a-z0-9][a-z0-9._/-]{1,255}$",
         constraint_description="an ECR repository name",
+    ),
+    ParamSpec(
+        "ImageRegistryAccountId", "Image registry account (optional)",
+        "ID of the AWS account whose ECR repositories hold the images: the portfolio's "
+        "account when the portfolio was shared with this one. Empty: this account.",
+        IMAGES, default="", allowed_pattern=r"^(|\d{12})$",
+        constraint_description="empty, or a 12-digit AWS account ID",
     ),
     ParamSpec(
         "ImageTag", "Image tag",

@@ -18,6 +18,7 @@ PROD_AUTO_MIN_TASKS = 2
 
 def add_bound_rules(stack: cdk.Stack, specs: Sequence[ParamSpec]) -> None:
     _existing_network_complete(stack)
+    _tls_complete(stack)
     min_tasks, max_tasks = by_name(specs, "MinTasks"), by_name(specs, "MaxTasks")
     task_assertions = _ordered(min_tasks, max_tasks)
     task_assertions.append(_auto_in_prod(max_tasks))
@@ -75,4 +76,18 @@ def _existing_network_complete(stack: cdk.Stack) -> None:
         ),
         assert_description="Give both an existing VPC and two of its subnets, or neither "
         "(a new VPC is then created).",
+    )])
+
+
+def _tls_complete(stack: cdk.Stack) -> None:
+    """A certificate needs the host name clients use with it, and a host name needs TLS."""
+    no_cert = cdk.Fn.condition_equals(cdk.Fn.ref("CertificateArn"), "")
+    no_host = cdk.Fn.condition_equals(cdk.Fn.ref("TlsHostName"), "")
+    cdk.CfnRule(stack, "TlsComplete", assertions=[cdk.CfnRuleAssertion(
+        assert_=cdk.Fn.condition_or(
+            cdk.Fn.condition_and(no_cert, no_host),
+            cdk.Fn.condition_and(cdk.Fn.condition_not(no_cert), cdk.Fn.condition_not(no_host)),
+        ),
+        assert_description="Give both a TLS certificate and the TLS host name on it, or "
+        "neither (HTTP inside the VPC).",
     )])

@@ -49,7 +49,7 @@ class MlflowCoreStack(PlatformProductStack):
         self.entry = Entry(
             self, "Entry", vpc=vpc, conditions=c, certificate_arn=p.text("CertificateArn"),
             client_cidr=p.text("ClientCidr"), new_vpc_cidr=self.network.new_vpc_cidr,
-            name=f"mlflow-core-{deployment}",
+            tls_host_name=p.text("TlsHostName"), name=f"mlflow-core-{deployment}",
         )
         self.service = Service(
             self, "Service", vpc=vpc, conditions=c,
@@ -62,9 +62,11 @@ class MlflowCoreStack(PlatformProductStack):
                 auth_mode=p.text("AuthMode"),
                 namespace_name=f"{deployment}.{NAMESPACE_SUFFIX}",
                 family=f"mlflow-core-{deployment}",
+                registry_account=p.text("ImageRegistryAccountId"),
             ),
             artifacts=self.artifacts, database=self.database, credentials=self.credentials,
             target_group=self.entry.target_group,
+            public_subnet_ids=self.network.public_subnet_ids,
         )
         self._wire_service(c)
         for consumer in (self.entry.load_balancer, self.service.service):
@@ -74,7 +76,7 @@ class MlflowCoreStack(PlatformProductStack):
             load_balancer=self.entry.load_balancer, target_group=self.entry.target_group,
             service=self.service.service, cluster=self.database.cluster,
         )
-        self._publish(deployment)
+        self._publish(deployment, c)
 
     def _wire_service(self, c: CoreConditions) -> None:
         p = self.params
@@ -93,8 +95,8 @@ class MlflowCoreStack(PlatformProductStack):
 
         The ALB's name (clients inside the VPC), the Cloud Map name with the proxy port,
         API Gateway's default hosts in this region (the private API forwards the client's
-        Host), localhost for the health check and ECS Exec, and AdditionalHostNames (the
-        certificate's name, custom domains).
+        Host), localhost for the health check and ECS Exec, TlsHostName, and
+        AdditionalHostNames (custom domains).
         """
         cloud_map = self.service.cloud_map_name
         base = cdk.Fn.join(",", [
@@ -103,16 +105,26 @@ class MlflowCoreStack(PlatformProductStack):
             f"*.execute-api.{cdk.Aws.REGION}.amazonaws.com",
             "localhost", f"localhost:{SERVER_PORT}", "127.0.0.1", f"127.0.0.1:{SERVER_PORT}",
         ])
+        with_tls = cdk.Token.as_string(c.if_(
+            c.has_tls_host, cdk.Fn.join(",", [base, self.params.text("TlsHostName")]), base))
         return cdk.Token.as_string(c.if_(
             c.has_extra_hosts,
-            cdk.Fn.join(",", [base, self.params.text("AdditionalHostNames")]), base))
+            cdk.Fn.join(",", [with_tls, self.params.text("AdditionalHostNames")]), with_tls))
 
-    def _publish(self, deployment: str) -> None:
+    def _publish(self, deployment: str, c: CoreConditions) -> None:
         entry, network = self.entry, self.network
+        no_secret = cdk.Stack.of(self).format_arn(
+            service="secretsmanager", resource="secret",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            resource_name=f"mlflow-platform/{deployment}/no-shared-login")
         self.published = PublishedValues(self, "Published", deployment_name=deployment, values={
             "tracking-url": entry.url,
             "auth-mode": self.params.text("AuthMode"),
             "credentials-secret-arn": self.credentials.login.secret_arn,
+            "shared-login-secret-arn": cdk.Token.as_string(
+                c.if_(c.basic_mode, self.credentials.login.secret_arn, no_secret)),
+            "notebook-direct-internet-access": cdk.Token.as_string(
+                c.if_(c.tasks_in_public_subnets, "Enabled", "Disabled")),
             "artifact-bucket": self.artifacts.bucket.bucket_name,
             "vpc-id": network.vpc_id,
             "private-subnet-ids": cdk.Fn.join(",", network.private_subnet_ids),
@@ -128,3 +140,7 @@ class MlflowCoreStack(PlatformProductStack):
                       description="CloudWatch dashboard of this deployment")
         cdk.CfnOutput(self, "CloudMapName", value=self.service.cloud_map_name,
                       description="Private DNS name of the tasks (proxy port 8080)")
+        cdk.CfnOutput(self, "LoadBalancerDnsName",
+                      value=entry.load_balancer.load_balancer_dns_name,
+                      description="DNS name of the internal load balancer (point TlsHostName "
+                      "at it when a certificate is used)")

@@ -91,6 +91,11 @@ class Database(Construct):
                                                  PROD_MIN_CAPACITY, min_capacity))
         cfn.add_property_override("ServerlessV2ScalingConfiguration.MaxCapacity",
                                   max_capacity)
+        # Auto-pause applies to a floor of 0 only: leave the setting out otherwise.
+        seconds = AUTO_PAUSE.to_seconds()
+        cfn.add_property_override(
+            "ServerlessV2ScalingConfiguration.SecondsUntilAutoPause",
+            conditions.if_(conditions.database_pauses, seconds, cdk.Aws.NO_VALUE))
         cfn.backup_retention_period = backup_retention_days
         cfn.deletion_protection = conditions.if_(conditions.is_prod, True, False)
         # prod: a reader in the other zone for a fast failover; dev: the writer alone.

@@ -1,12 +1,14 @@
 """Entry: the internal ALB, its security groups, and the VPC link for the private API.
 
 Who may reach the load balancer (deploy-time choices, hence conditioned L1 rules):
-- the VPC link's security group, always (the private API product);
+- the VPC link's security group, always, on port 80 (the private API product);
 - the published client security group, unless the auth mode is iam;
 - ClientCidr if given, else the new VPC's CIDR, unless the auth mode is iam.
-Never 0.0.0.0/0. The listener is HTTP on 80, or HTTPS on 443 when a certificate is given:
-one listener whose port, protocol and certificate are Fn::If, so its ARN (published for
-the private API) does not depend on the choice.
+Never 0.0.0.0/0. Clients use HTTP on 80, or HTTPS on 443 when a certificate is given.
+The VPC link always uses the HTTP listener on 80, whose ARN is published: an HTTP API
+private integration sends plain HTTP unless it is told the certificate's server name,
+which CloudFormation cannot read from the core at the private API's deploy time. The TLS
+listener is an L1 resource under HasCertificate, so nothing depends on it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from ..conditions import CoreConditions
 CONTAINER_PORT = 8080  # the auth proxy
 HEALTH_PATH = "/elb-status"  # answered by the proxy without auth
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HTTP_PORT = 80
+HTTPS_PORT = 443
 
 
 class Entry(Construct):
-    """Exposes `load_balancer`, `listener`, `target_group`, `security_group`,
-    `client_security_group`, `vpc_link`, `port` (token) and `url` (token)."""
+    """Exposes `load_balancer`, `listener` (HTTP, the VPC link's), `tls_listener` (L1, under
+    HasCertificate), `target_group`, `security_group`, `client_security_group`, `vpc_link`,
+    `port` (clients' port, token) and `url` (token)."""
 
     def __init__(
         self,
@@ -40,10 +45,12 @@ class Entry(Construct):
         certificate_arn: str,
         client_cidr: str,
         new_vpc_cidr: str,
+        tls_host_name: str,
         name: str,
     ) -> None:
         super().__init__(scope, id_)
         self._conditions = conditions
+        # Clients: 443 with a certificate, else 80. The VPC link: always 80.
         self.port = cdk.Token.as_number(conditions.if_(conditions.has_certificate, 443, 80))
         self.security_group = self._security_group(
             vpc, "SecurityGroup", "MLflow load balancer: VPC link and named clients only")
@@ -69,15 +76,13 @@ class Entry(Construct):
             ),
         )
         self.listener = self.load_balancer.add_listener(
-            "Listener", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False,
+            "Listener", port=HTTP_PORT, protocol=elbv2.ApplicationProtocol.HTTP, open=False,
             default_target_groups=[self.target_group],
         )
-        self._tls_when_certificate(certificate_arn)
-        self.url = cdk.Fn.join("", [
-            cdk.Token.as_string(conditions.if_(conditions.has_certificate, "https://",
-                                               "http://")),
-            self.load_balancer.load_balancer_dns_name,
-        ])
+        self.tls_listener = self._tls_listener(certificate_arn)
+        self.url = cdk.Token.as_string(conditions.if_(
+            conditions.has_certificate, f"https://{tls_host_name}",
+            cdk.Fn.join("", ["http://", self.load_balancer.load_balancer_dns_name])))
         self.vpc_link = apigwv2.VpcLink(
             self, "VpcLink", vpc=vpc, security_groups=[self.vpc_link_security_group],
             vpc_link_name=name,
@@ -97,8 +102,10 @@ class Entry(Construct):
     def _admit(self, conditions: CoreConditions, client_cidr: str, new_vpc_cidr: str) -> None:
         lb = self.security_group.security_group_id
         self._ingress("FromVpcLink", None, "From the API Gateway VPC link",
+                      port=HTTP_PORT,
                       source_security_group_id=self.vpc_link_security_group.security_group_id)
-        self._egress("VpcLinkToLoadBalancer", self.vpc_link_security_group, None, lb)
+        self._egress("VpcLinkToLoadBalancer", self.vpc_link_security_group, None, lb,
+                     port=HTTP_PORT)
         self._ingress("FromClients", conditions.allow_clients,
                       "From the MLflow client security group",
                       source_security_group_id=self.client_security_group.security_group_id)
@@ -115,28 +122,35 @@ class Entry(Construct):
         )
 
     def _ingress(self, id_: str, condition: cdk.CfnCondition | None, description: str,
-                 **source: str) -> ec2.CfnSecurityGroupIngress:
+                 port: float | None = None, **source: str) -> ec2.CfnSecurityGroupIngress:
+        port = self.port if port is None else port
         rule = ec2.CfnSecurityGroupIngress(
             self, id_, group_id=self.security_group.security_group_id, ip_protocol="tcp",
-            from_port=self.port, to_port=self.port, description=description, **source)
+            from_port=port, to_port=port, description=description, **source)
         rule.cfn_options.condition = condition
         return rule
 
     def _egress(self, id_: str, group: ec2.SecurityGroup, condition: cdk.CfnCondition | None,
-                destination: str) -> None:
+                destination: str, port: float | None = None) -> None:
+        port = self.port if port is None else port
         rule = ec2.CfnSecurityGroupEgress(
             self, id_, group_id=group.security_group_id, ip_protocol="tcp",
-            from_port=self.port, to_port=self.port, destination_security_group_id=destination,
+            from_port=port, to_port=port, destination_security_group_id=destination,
             description="To the MLflow load balancer")
         rule.cfn_options.condition = condition
 
-    def _tls_when_certificate(self, certificate_arn: str) -> None:
-        cfn = self.listener.node.default_child
-        assert isinstance(cfn, elbv2.CfnListener)
-        c = self._conditions
-        cfn.port = self.port
-        cfn.protocol = cdk.Token.as_string(c.if_(c.has_certificate, "HTTPS", "HTTP"))
-        cfn.certificates = c.if_(c.has_certificate, [{"CertificateArn": certificate_arn}],
-                                 cdk.Aws.NO_VALUE)
-        cfn.ssl_policy = cdk.Token.as_string(
-            c.if_(c.has_certificate, TLS_POLICY, cdk.Aws.NO_VALUE))
+    def _tls_listener(self, certificate_arn: str) -> elbv2.CfnListener:
+        listener = elbv2.CfnListener(
+            self, "TlsListener",
+            load_balancer_arn=self.load_balancer.load_balancer_arn,
+            port=HTTPS_PORT, protocol="HTTPS", ssl_policy=TLS_POLICY,
+            certificates=[elbv2.CfnListener.CertificateProperty(
+                certificate_arn=certificate_arn)],
+            default_actions=[elbv2.CfnListener.ActionProperty(
+                type="forward", target_group_arn=self.target_group.target_group_arn)],
+        )
+        listener.cfn_options.condition = self._conditions.has_certificate
+        # On an update from a template whose one listener was HTTPS on 443, that listener
+        # must move to 80 before this one takes 443.
+        listener.node.add_dependency(self.listener)
+        return listener

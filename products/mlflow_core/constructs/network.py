@@ -6,9 +6,11 @@ new-or-existing choice is a CloudFormation condition. The new VPC is an ordinary
 the product sees one imported `IVpc` whose IDs are Fn::If tokens (new VPC's IDs, or the
 parameters). So every L2 downstream (ALB, ECS, RDS, VPC link) works unchanged.
 
-NAT layout: dev one NAT gateway, prod one per zone. Both NAT gateways are synthesized; the
-second one (and its Elastic IP) only exists under CreateVpcProd, and the second private
-subnet's default route points at it in prod, at the first one in dev.
+NAT layout of a new VPC: prod has a NAT gateway per zone; dev has none (NAT hours were
+half of a dev deployment's idle cost): its tasks run in the public subnets with a public IP
+and a security group that admits only the load balancer and the published clients, and the
+private subnets (load balancer, VPC link, clients) have no route out. Both NAT gateways,
+their Elastic IPs and the private subnets' default routes exist only under CreateVpcProd.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ VPC_CIDR = "10.80.0.0/16"
 
 
 class Network(Construct):
-    """Exposes `vpc` (for every consumer), `vpc_id`, `private_subnet_ids`, `new_vpc`."""
+    """Exposes `vpc` (for every consumer), `vpc_id`, `private_subnet_ids`,
+    `public_subnet_ids` (new VPC only), `new_vpc`."""
 
     def __init__(
         self,
@@ -41,7 +44,8 @@ class Network(Construct):
         self._conditions = conditions
         self.new_vpc = self._new_vpc(log_retention_days)
         self._apply_conditions()
-        self._nat_per_zone_in_prod()
+        self._nat_only_in_prod()
+        self.public_subnet_ids = [s.subnet_id for s in self.new_vpc.public_subnets]
 
         # Padded so that Fn::Select(1) is valid even when the parameter is empty (the
         # branch is then unused, but CloudFormation must still be able to evaluate it).
@@ -110,29 +114,21 @@ class Network(Construct):
         for node in self.new_vpc.node.find_all():
             if isinstance(node, cdk.CfnResource):
                 node.cfn_options.condition = self._conditions.create_vpc
-        for subnet in self.new_vpc.public_subnets[1:]:
+
+    def _nat_only_in_prod(self) -> None:
+        prod = self._conditions.create_vpc_prod
+        for subnet in self.new_vpc.public_subnets:
             for child in subnet.node.children:
                 if isinstance(child, ec2.CfnNatGateway | ec2.CfnEIP):
-                    child.cfn_options.condition = self._conditions.create_vpc_prod
-
-    def _nat_per_zone_in_prod(self) -> None:
-        first_nat = _nat_gateway(self.new_vpc.public_subnets[0])
-        for public, private in zip(self.new_vpc.public_subnets[1:],
-                                   self.new_vpc.private_subnets[1:], strict=True):
+                    child.cfn_options.condition = prod
+        for private in self.new_vpc.private_subnets:
             route = private.node.find_child("DefaultRoute")
             assert isinstance(route, ec2.CfnRoute)
-            route.nat_gateway_id = cdk.Token.as_string(self._conditions.if_(
-                self._conditions.is_prod, _nat_gateway(public).ref, first_nat.ref))
+            route.cfn_options.condition = prod
 
     def _pick(self, new_id: str, existing: list[str], index: int) -> str:
         return cdk.Token.as_string(self._conditions.if_(
             self._conditions.create_vpc, new_id, cdk.Fn.select(index, existing)))
-
-
-def _nat_gateway(subnet: ec2.ISubnet) -> ec2.CfnNatGateway:
-    nat = subnet.node.find_child("NATGateway")
-    assert isinstance(nat, ec2.CfnNatGateway)
-    return nat
 
 
 

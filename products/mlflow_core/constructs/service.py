@@ -54,6 +54,7 @@ class ServiceSettings:
     auth_mode: str
     namespace_name: str
     family: str  # task definition family, from DeploymentName (no fixed name)
+    registry_account: str  # ImageRegistryAccountId (empty: this account)
 
 
 class Service(Construct):
@@ -72,10 +73,12 @@ class Service(Construct):
         database: Database,
         credentials: Credentials,
         target_group: elbv2.ApplicationTargetGroup,
+        public_subnet_ids: list[str],
     ) -> None:
         super().__init__(scope, id_)
         self._conditions = conditions
         self._settings = settings
+        self._public_subnet_ids = public_subnet_ids
         # ECS Exec sessions (when allowed) are recorded in their own log group, which also
         # scopes the task role's log permissions to it.
         self.exec_logs = log_group(self, "ExecLogs", retention_days=settings.log_retention_days)
@@ -87,6 +90,12 @@ class Service(Construct):
                     cloud_watch_log_group=self.exec_logs),
             ),
         )
+        # Container Insights bills custom metrics and performance logs per cluster: prod only.
+        # The alarms and the dashboard use the free AWS/ECS and ALB metrics.
+        cluster_cfn = self.cluster.node.default_child
+        assert isinstance(cluster_cfn, ecs.CfnCluster)
+        cluster_cfn.add_property_override("ClusterSettings.0.Value", conditions.if_(
+            conditions.is_prod, "enabled", "disabled"))
         self.namespace = servicediscovery.PrivateDnsNamespace(
             self, "Namespace", name=settings.namespace_name, vpc=vpc,
             description="Private DNS names of one MLflow core deployment",
@@ -148,7 +157,9 @@ class Service(Construct):
         targets[0].max_capacity = max_tasks
         cfn = self.service.node.default_child
         assert isinstance(cfn, ecs.CfnService)
-        cfn.desired_count = min_tasks
+        # No DesiredCount: ECS starts a new service with 1 task and autoscaling raises it to
+        # the floor; a fixed count would scale the service back down on every stack update.
+        cfn.desired_count = None
 
     # --- parts -------------------------------------------------------------------------
     def _task_definition(self, c: CoreConditions) -> ecs.FargateTaskDefinition:
@@ -160,17 +171,25 @@ class Service(Construct):
         )
         cfn = task.node.default_child
         assert isinstance(cfn, ecs.CfnTaskDefinition)
-        # dev: 0.5 vCPU / 1 GB (the server uses about 0.56 GB with two workers);
+        # dev: 0.25 vCPU / 1 GB (server PSS about 0.48 GB with two workers; under a 0.25 vCPU
+        # quota here it started in 23 s and took 58 log_metric calls/s, bench/task_size.py);
         # prod: 1 vCPU / 2 GB of headroom for bursts of logging.
-        cfn.cpu = cdk.Token.as_string(c.if_(c.is_prod, "1024", "512"))
+        cfn.cpu = cdk.Token.as_string(c.if_(c.is_prod, "1024", "256"))
         cfn.memory = cdk.Token.as_string(c.if_(c.is_prod, "2048", "1024"))
         cfn.add_property_override("RuntimePlatform.CpuArchitecture",
                                   self._settings.cpu_architecture)
         return task
 
     def _image(self, id_: str, repository: str) -> ecs.ContainerImage:
-        # Also grants the execution role pull access to exactly this repository.
-        repo = ecr.Repository.from_repository_name(self, id_, repository)
+        # Also grants the execution role pull access to exactly this repository, in this
+        # account or in the registry account the portfolio was shared from.
+        c, stack = self._conditions, cdk.Stack.of(self)
+        account = cdk.Token.as_string(c.if_(
+            c.other_registry, self._settings.registry_account, cdk.Aws.ACCOUNT_ID))
+        arn = stack.format_arn(service="ecr", account=account, resource="repository",
+                               resource_name=repository)
+        repo = ecr.Repository.from_repository_attributes(
+            self, id_, repository_arn=arn, repository_name=repository)
         return ecs.ContainerImage.from_ecr_repository(repo, self._settings.image_tag)
 
     def _server(self, artifacts: ArtifactStore, database: Database,
@@ -278,6 +297,16 @@ class Service(Construct):
         # The permissions are harmless when off; the switch is the launch parameter.
         c = self._conditions
         cfn.enable_execute_command = c.if_(c.execute_command, True, False)  # type: ignore[assignment]
+        # dev in a new VPC has no NAT gateway: the tasks reach ECR, Secrets Manager and
+        # CloudWatch Logs through a public IP. Inbound, their security group still admits
+        # only the load balancer and the published clients.
+        cfn.add_property_override(
+            "NetworkConfiguration.AwsvpcConfiguration.Subnets",
+            c.if_(c.tasks_in_public_subnets, self._public_subnet_ids,
+                  [s.subnet_id for s in vpc.private_subnets]))
+        cfn.add_property_override(
+            "NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp",
+            c.if_(c.tasks_in_public_subnets, "ENABLED", "DISABLED"))
         return service
 
     def _acknowledge(self, artifacts: ArtifactStore) -> None:

@@ -71,6 +71,15 @@ def test_dev_defaults_let_the_database_pause(launch: Callable[..., dict[str, Any
     assert scaling["SecondsUntilAutoPause"] >= 300
 
 
+@pytest.mark.parametrize("values", [{"Profile": "prod"}, {"DatabaseMinCapacity": "1"}])
+def test_auto_pause_is_left_out_when_the_floor_is_above_zero(
+        launch: Callable[..., dict[str, Any]], values: dict[str, str]) -> None:
+    scaling = only(launch(**values), "AWS::RDS::DBCluster")["Properties"][
+        "ServerlessV2ScalingConfiguration"]
+    assert scaling["MinCapacity"] != "0"
+    assert "SecondsUntilAutoPause" not in scaling
+
+
 def test_only_the_service_reaches_port_3306(template_json: dict[str, Any]) -> None:
     resources = template_json["Resources"]
     db_groups = [k for k, v in resources.items() if v["Type"] == "AWS::EC2::SecurityGroup"

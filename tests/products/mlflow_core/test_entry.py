@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from tests.helpers.rules import failed_assertions
+
 from .resources import of_type, only
 
 CERT = "arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012"
@@ -46,88 +48,72 @@ def test_targets_are_checked_on_elb_status(template: Template) -> None:
     })
 
 
-@pytest.mark.parametrize(("values", "port", "protocol"), [
-    ({}, 80, "HTTP"), ({"CertificateArn": CERT}, 443, "HTTPS")])
-def test_listener_is_https_when_a_certificate_is_given(
-        launch: Callable[..., dict[str, Any]], values: dict[str, str], port: int,
-        protocol: str) -> None:
-    resources = launch(**values)
-    listener = only(resources, "AWS::ElasticLoadBalancingV2::Listener")["Properties"]
-    assert (listener["Port"], listener["Protocol"]) == (port, protocol)
-    if values:
-        assert listener["Certificates"] == [{"CertificateArn": CERT}]
-        assert listener["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
-    else:
-        assert "Certificates" not in listener and "SslPolicy" not in listener
-    for rule in _ingress_to(resources, _alb_group(resources)):
-        assert (rule["FromPort"], rule["ToPort"]) == (port, port)
+def _listeners(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: r["Properties"] for k, r in
+            of_type(resources, "AWS::ElasticLoadBalancingV2::Listener").items()}
 
 
-def test_basic_mode_admits_vpc_link_client_group_and_the_vpc_cidr(
+def test_without_a_certificate_one_http_listener_serves_clients_and_the_vpc_link(
         launch: Callable[..., dict[str, Any]]) -> None:
     resources = launch()
-    rules = _ingress_to(resources, _alb_group(resources))
-    assert len(rules) == 3
-    groups = {r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in rules
-              if "SourceSecurityGroupId" in r}
-    descriptions = {resources["Resources"][g]["Properties"]["GroupDescription"]
-                    for g in groups}
-    assert any("VPC link" in d for d in descriptions)
-    assert any("clients" in d for d in descriptions)
-    (cidr,) = [r["CidrIp"] for r in rules if "CidrIp" in r]
-    assert cidr["Fn::GetAtt"][1] == "CidrBlock"  # the new VPC's own CIDR
+    (listener,) = _listeners(resources).values()
+    assert (listener["Port"], listener["Protocol"]) == (80, "HTTP")
+    assert "Certificates" not in listener
+    for rule in _ingress_to(resources, _alb_group(resources)):
+        assert (rule["FromPort"], rule["ToPort"]) == (80, 80)
+    url = resources["Outputs"]["TrackingUrl"]["Value"]["Fn::Join"][1]
+    assert url[0] == "http://" and url[1]["Fn::GetAtt"][1] == "DNSName"
 
 
-def test_client_cidr_replaces_the_vpc_cidr(launch: Callable[..., dict[str, Any]]) -> None:
-    resources = launch(ClientCidr="10.20.0.0/16")
-    cidrs = [r["CidrIp"] for r in _ingress_to(resources, _alb_group(resources))
-             if "CidrIp" in r]
-    assert cidrs == ["10.20.0.0/16"]
-
-
-def test_iam_mode_admits_only_the_vpc_link(launch: Callable[..., dict[str, Any]]) -> None:
-    resources = launch(AuthMode="iam", ClientCidr="10.20.0.0/16")
-    rules = _ingress_to(resources, _alb_group(resources))
-    assert len(rules) == 1
-    source = rules[0]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
-    assert "VPC link" in resources["Resources"][source]["Properties"]["GroupDescription"]
-    # nor may clients go around the ALB to the tasks
-    for rule in of_type(resources, "AWS::EC2::SecurityGroupIngress").values():
-        assert "client" not in rule["Properties"].get("Description", "").lower()
-
-
-def test_existing_vpc_without_client_cidr_admits_no_cidr(
+def test_with_a_certificate_clients_get_https_on_443_and_the_vpc_link_keeps_http_80(
         launch: Callable[..., dict[str, Any]]) -> None:
-    resources = launch(ExistingVpcId="vpc-0123456789abcdef0",
-                       ExistingSubnetIds="subnet-0123456789abcdef0,subnet-0fedcba9876543210")
-    assert not [r for r in _ingress_to(resources, _alb_group(resources)) if "CidrIp" in r]
-
-
-@pytest.mark.parametrize("values", [{}, {"AuthMode": "iam"}, {"ClientCidr": "10.0.0.0/16"},
-                                    {"CertificateArn": CERT}])
-def test_no_security_group_admits_the_internet(launch: Callable[..., dict[str, Any]],
-                                               values: dict[str, str]) -> None:
-    resources = launch(**values)
-    rules = [r["Properties"] for r in of_type(resources, "AWS::EC2::SecurityGroupIngress")
-             .values()]
-    rules += [r for g in of_type(resources, "AWS::EC2::SecurityGroup").values()
-              for r in g["Properties"].get("SecurityGroupIngress", [])]
-    assert rules
+    resources = launch(CertificateArn=CERT, TlsHostName="mlflow.example.com")
+    listeners = _listeners(resources)
+    by_port = {props["Port"]: props for props in listeners.values()}
+    assert sorted(by_port) == [80, 443]
+    tls = by_port[443]
+    assert tls["Protocol"] == "HTTPS"
+    assert tls["Certificates"] == [{"CertificateArn": CERT}]
+    assert tls["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    assert by_port[80]["Protocol"] == "HTTP"
+    # The published listener (the VPC link's integration target) is the HTTP one.
+    published = resources["Outputs"]["ListenerArn"]["Value"]["Ref"]
+    assert listeners[published]["Port"] == 80
+    rules = _ingress_to(resources, _alb_group(resources))
+    vpc_link_group = next(
+        g for g, r in of_type(resources, "AWS::EC2::SecurityGroup").items()
+        if r["Properties"]["GroupDescription"].startswith("MLflow VPC link"))
     for rule in rules:
-        assert rule.get("CidrIp") not in ("0.0.0.0/0",)
-        assert rule.get("CidrIpv6") is None
+        from_vpc_link = rule.get("SourceSecurityGroupId") == {
+            "Fn::GetAtt": [vpc_link_group, "GroupId"]}
+        expected = 80 if from_vpc_link else 443
+        assert (rule["FromPort"], rule["ToPort"]) == (expected, expected)
+    assert resources["Outputs"]["TrackingUrl"]["Value"] == {
+        "Fn::Join": ["", ["https://", "mlflow.example.com"]]}
 
 
-def test_client_cidr_parameter_cannot_be_the_internet(template_json: dict[str, Any]) -> None:
-    import re
+def test_tls_listener_waits_for_the_http_listener_so_an_update_frees_port_443_first(
+        template: Template) -> None:
+    tls = template.find_resources("AWS::ElasticLoadBalancingV2::Listener",
+                                  {"Properties": {"Port": 443}})
+    (body,) = tls.values()
+    http = template.find_resources("AWS::ElasticLoadBalancingV2::Listener",
+                                   {"Properties": {"Port": 80}})
+    assert body["Condition"] == "HasCertificate"
+    assert body["DependsOn"] == list(http)
 
-    pattern = template_json["Parameters"]["ClientCidr"]["AllowedPattern"]
-    assert not re.fullmatch(pattern, "0.0.0.0/0")
-    assert not re.fullmatch(pattern, "10.0.0.0/8")
-    assert re.fullmatch(pattern, "10.20.0.0/16")
 
 
-def test_vpc_link_is_the_l2_over_private_subnets(template: Template) -> None:
-    template.has_resource_properties("AWS::ApiGatewayV2::VpcLink", {
-        "SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value(),
-    })
+
+@pytest.mark.parametrize(("values", "ok"), [
+    ({}, True),
+    ({"CertificateArn": CERT, "TlsHostName": "mlflow.example.com"}, True),
+    ({"CertificateArn": CERT}, False),
+    ({"TlsHostName": "mlflow.example.com"}, False),
+])
+def test_certificate_and_tls_host_name_go_together(
+        template_json: dict[str, Any], values: dict[str, str], ok: bool) -> None:
+    failures = failed_assertions(template_json, {"DeploymentName": "team-a", **values})
+    assert (failures == []) is ok, failures
+    if not ok:
+        assert any("TLS host name" in f for f in failures)

@@ -41,19 +41,24 @@ def test_new_vpc_has_an_s3_gateway_endpoint_and_a_flow_log(template: Template) -
     })
 
 
-@pytest.mark.parametrize(("profile", "nat_gateways"), [("dev", 1), ("prod", 2)])
+@pytest.mark.parametrize(("profile", "nat_gateways"), [("dev", 0), ("prod", 2)])
 def test_profile_sets_the_nat_layout(launch: Callable[..., dict[str, Any]], profile: str,
                                      nat_gateways: int) -> None:
     resources = launch(Profile=profile)
     nats = of_type(resources, "AWS::EC2::NatGateway")
     assert len(nats) == nat_gateways
     assert len(of_type(resources, "AWS::EC2::EIP")) == nat_gateways
-    # Every private subnet has a default route to a NAT gateway that exists.
+    # prod: each private subnet has a default route to the NAT gateway of its own zone;
+    # dev: the private subnets (load balancer, VPC link, clients) have no route out.
     nat_routes = [r["Properties"]["NatGatewayId"]["Ref"]
                   for r in of_type(resources, "AWS::EC2::Route").values()
                   if "NatGatewayId" in r["Properties"]]
-    assert len(nat_routes) == 2
+    assert len(nat_routes) == nat_gateways
     assert set(nat_routes) == set(nats)
+    # The public subnets always route to the internet gateway.
+    igw_routes = [r for r in of_type(resources, "AWS::EC2::Route").values()
+                  if "GatewayId" in r["Properties"]]
+    assert len(igw_routes) == 2
 
 
 def test_existing_vpc_creates_no_network_and_uses_the_given_ids(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from mlflow_platform import contract
 from mlflow_platform.catalog import MLFLOW_VERSION
 from products.mlflow_core.constructs.outputs import output_id
@@ -38,8 +40,36 @@ def test_published_values(launch: Callable[..., dict[str, Any]]) -> None:
     assert values["credentials-secret-arn"]["Ref"].startswith("CredentialsLogin")
     assert values["artifact-bucket"]["Ref"].startswith("ArtifactsBucket")
     assert render(values["private-subnet-ids"]).count(",") == 1
-    https = {render(p["Properties"]["Name"]).rsplit("/", 1)[1]: p["Properties"]["Value"]
-             for p in of_type(launch(CertificateArn="arn:aws:acm:us-east-1:111111111111:"
-                                     "certificate/12345678-1234-1234-1234-123456789012"),
-                              "AWS::SSM::Parameter").values()}
-    assert render(https["tracking-url"]).startswith("https://")
+    assert values["shared-login-secret-arn"] == values["credentials-secret-arn"]
+    assert values["notebook-direct-internet-access"] == "Enabled"  # dev, new VPC: no NAT
+    https = _published(launch(CertificateArn="arn:aws:acm:us-east-1:111111111111:"
+                              "certificate/12345678-1234-1234-1234-123456789012",
+                              TlsHostName="mlflow.example.com"))
+    assert render(https["tracking-url"]) == "https://mlflow.example.com"
+    # The VPC link's listener is the HTTP one even with a certificate.
+    assert https["listener-arn"]["Ref"].startswith("EntryLoadBalancerListener")
+
+
+def _published(resources: dict[str, Any]) -> dict[str, Any]:
+    return {render(p["Properties"]["Name"]).rsplit("/", 1)[1]: p["Properties"]["Value"]
+            for p in of_type(resources, "AWS::SSM::Parameter").values()}
+
+
+@pytest.mark.parametrize("mode", ["per-user", "iam"])
+def test_clients_get_no_login_secret_outside_basic_mode(
+        launch: Callable[..., dict[str, Any]], mode: str) -> None:
+    """In per-user mode the login is the admin's: notebooks must not be able to read it."""
+    values = _published(launch(AuthMode=mode))
+    shared = render(values["shared-login-secret-arn"])
+    assert shared.endswith(":secret:mlflow-platform/team-a/no-shared-login"), shared
+    assert values["credentials-secret-arn"]["Ref"].startswith("CredentialsLogin")
+
+
+@pytest.mark.parametrize(("values", "access"), [
+    ({"Profile": "prod"}, "Disabled"),
+    ({"ExistingVpcId": "vpc-0123456789abcdef0",
+      "ExistingSubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1"}, "Disabled"),
+])
+def test_notebooks_need_direct_internet_only_where_the_private_subnets_have_no_nat(
+        launch: Callable[..., dict[str, Any]], values: dict[str, str], access: str) -> None:
+    assert _published(launch(**values))["notebook-direct-internet-access"] == access

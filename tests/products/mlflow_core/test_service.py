@@ -40,7 +40,7 @@ def test_task_is_arm64_by_default(launch: Callable[..., dict[str, Any]]) -> None
     assert x86["RuntimePlatform"]["CpuArchitecture"] == "X86_64"
 
 
-@pytest.mark.parametrize(("profile", "cpu", "memory"), [("dev", "512", "1024"),
+@pytest.mark.parametrize(("profile", "cpu", "memory"), [("dev", "256", "1024"),
                                                          ("prod", "1024", "2048")])
 def test_task_size_follows_the_profile(launch: Callable[..., dict[str, Any]], profile: str,
                                        cpu: str, memory: str) -> None:
@@ -80,6 +80,12 @@ def test_allowed_hosts_name_the_alb_cloud_map_api_gateway_and_localhost(
     ]
     extra = _env(_containers(launch(AdditionalHostNames="mlflow.example.org"))["server"])
     assert render(extra["MLFLOW_SERVER_ALLOWED_HOSTS"]) == f"{hosts},mlflow.example.org"
+    tls = _env(_containers(launch(
+        CertificateArn="arn:aws:acm:us-east-1:111111111111:certificate/"
+                       "12345678-1234-1234-1234-123456789012",
+        TlsHostName="mlflow.example.com", AdditionalHostNames="api.example.org"))["server"])
+    assert render(tls["MLFLOW_SERVER_ALLOWED_HOSTS"]) == (
+        f"{hosts},mlflow.example.com,api.example.org")
 
 
 def test_proxy_is_the_essential_target_and_waits_for_a_healthy_server(
@@ -106,16 +112,85 @@ def test_images_come_from_the_repository_and_tag_parameters(template: Template) 
         })
 
 
+@pytest.mark.parametrize(("values", "account"), [
+    ({}, "<AWS::AccountId>"), ({"ImageRegistryAccountId": "999999999999"}, "999999999999")])
+def test_images_are_pulled_from_the_registry_account(
+        launch: Callable[..., dict[str, Any]], values: dict[str, str], account: str) -> None:
+    """A shared account pulls from the portfolio's registry; the pull grant names it too."""
+    resources = launch(**values)
+    for name, container in _containers(resources).items():
+        image = render(container["Image"])
+        assert image.startswith(f"{account}.dkr.ecr.<AWS::Region>."), (name, image)
+    pulls = [render(resource)
+             for policy in resources["Resources"].values() if policy["Type"] == "AWS::IAM::Policy"
+             for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+             if "ecr:BatchGetImage" in statement["Action"]
+             for resource in statement["Resource"]]
+    assert len(pulls) == 2
+    for resource in pulls:
+        assert f":ecr:<AWS::Region>:{account}:repository/" in resource
+
+
 def test_deployments_roll_with_circuit_breaker_and_rollback(template: Template) -> None:
     template.has_resource_properties("AWS::ECS::Service", {
         "LaunchType": "FARGATE",
         "DeploymentConfiguration": {
             "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
             "MinimumHealthyPercent": 100, "MaximumPercent": 200},
-        "NetworkConfiguration": {"AwsvpcConfiguration": Match.object_like({
-            "AssignPublicIp": "DISABLED"})},
         "ServiceRegistries": Match.any_value(),
     })
+
+
+def _network(resources: dict[str, Any]) -> dict[str, Any]:
+    return only(resources, "AWS::ECS::Service")["Properties"]["NetworkConfiguration"][
+        "AwsvpcConfiguration"]
+
+
+def test_dev_tasks_in_a_new_vpc_run_in_public_subnets_with_a_public_ip(
+        launch: Callable[..., dict[str, Any]]) -> None:
+    resources = launch()
+    network = _network(resources)
+    assert network["AssignPublicIp"] == "ENABLED"
+    for subnet in [ref["Ref"] for ref in network["Subnets"]]:
+        assert resources["Resources"][subnet]["Properties"]["MapPublicIpOnLaunch"] is False
+        assert "PublicSubnet" in subnet
+    # A public IP opens nothing: the tasks admit only the load balancer and the clients.
+    group = network["SecurityGroups"][0]["Fn::GetAtt"][0]
+    body = resources["Resources"][group]["Properties"]
+    assert "SecurityGroupIngress" not in body
+    sources = {r["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
+               for r in resources["Resources"].values()
+               if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+               and r["Properties"]["GroupId"] == {"Fn::GetAtt": [group, "GroupId"]}}
+    descriptions = sorted(resources["Resources"][s]["Properties"]["GroupDescription"]
+                          for s in sources)
+    assert [d.split(":")[0] for d in descriptions] == ["Attach to clients of this MLflow server "
+                                                        "(besides their own groups)",
+                                                        "MLflow load balancer"]
+
+
+@pytest.mark.parametrize("values", [{"Profile": "prod"},
+                                    {"ExistingVpcId": "vpc-0123456789abcdef0",
+                                     "ExistingSubnetIds": "subnet-0123456789abcdef0,"
+                                                          "subnet-0123456789abcdef1"}])
+def test_prod_and_existing_vpc_tasks_stay_private(
+        launch: Callable[..., dict[str, Any]], values: dict[str, str]) -> None:
+    resources = launch(**values)
+    network = _network(resources)
+    assert network["AssignPublicIp"] == "DISABLED"
+    for subnet in network["Subnets"]:
+        if "Ref" in subnet:
+            assert "PrivateSubnet" in subnet["Ref"]
+        else:  # an existing VPC: the given subnets
+            assert subnet["Fn::Select"][1]["Fn::Split"][1]["Fn::Join"][1][0] == values[
+                "ExistingSubnetIds"]
+
+
+@pytest.mark.parametrize(("profile", "insights"), [("dev", "disabled"), ("prod", "enabled")])
+def test_container_insights_only_in_prod(launch: Callable[..., dict[str, Any]], profile: str,
+                                         insights: str) -> None:
+    cluster = only(launch(Profile=profile), "AWS::ECS::Cluster")["Properties"]
+    assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": insights}]
 
 
 @pytest.mark.parametrize(("value", "enabled"), [("false", False), ("true", True)])
@@ -134,7 +209,8 @@ def test_task_floor_follows_profile_or_min_tasks(launch: Callable[..., dict[str,
     target = only(resources, "AWS::ApplicationAutoScaling::ScalableTarget")["Properties"]
     assert target["MinCapacity"] == floor
     assert target["MaxCapacity"] == values.get("MaxTasks", "2")
-    assert only(resources, "AWS::ECS::Service")["Properties"]["DesiredCount"] == floor
+    # No fixed count: a stack update must not scale a busy service back to the floor.
+    assert "DesiredCount" not in only(resources, "AWS::ECS::Service")["Properties"]
 
 
 def test_autoscaling_tracks_cpu_and_requests_per_target(template: Template) -> None:
