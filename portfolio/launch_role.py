@@ -104,6 +104,9 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
     "AWS::SNS": ("sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes",
                  "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
                  "sns:TagResource", "sns:UntagResource"),
+    # The private API's auth pairing check: CloudFormation invokes its function with the
+    # launch role's credentials.
+    "Custom::MlflowAuthPairing": ("lambda:InvokeFunction",),
     "AWS::KMS": ("kms:CreateKey", "kms:DescribeKey", "kms:EnableKeyRotation",
                  "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource",
                  "kms:CreateAlias", "kms:DeleteAlias", "kms:GetKeyPolicy",
@@ -119,6 +122,8 @@ def _service_resources(service: str) -> list[str]:
     scoped = {
         "AWS::S3": [f"arn:{partition}:s3:::sc-*"],
         "AWS::Lambda": [f"arn:{partition}:lambda:{region}:{account}:function:SC-*"],
+        "Custom::MlflowAuthPairing": [
+            f"arn:{partition}:lambda:{region}:{account}:function:SC-*"],
     }
     return scoped.get(service, ["*"])
 

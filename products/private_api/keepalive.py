@@ -62,8 +62,8 @@ class VpcLinkKeepAlive(Construct):
             self, "Function", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
             code=lambda_.Code.from_inline(HANDLER), timeout=cdk.Duration.seconds(30),
             memory_size=128, role=role, log_group=log_group,
-            # One call a day: never more than one at a time, whatever triggers it.
-            reserved_concurrent_executions=1,
+            # No reserved concurrency: one call a day needs none, and reserving even one
+            # fails in accounts whose concurrency quota is at the minimum (new accounts).
             environment={"KEEP_ALIVE_URL": url},
             description="Daily request through the MLflow VPC link so it never goes INACTIVE",
         )

@@ -16,6 +16,7 @@ from products.common.stack import ROLE_PATH, PlatformProductStack
 from .api import KEEP_ALIVE_PATH, Authorization, Backend, Throttle, TrackingApi
 from .domain import CustomDomain
 from .keepalive import VpcLinkKeepAlive
+from .pairing import AuthPairingCheck
 from .parameters import PARAMETERS
 
 
@@ -35,6 +36,10 @@ class PrivateApiStack(PlatformProductStack):
                 self._given("DomainName"), self._given("CertificateArn")),
         )
         self._rules()
+        # Fails the launch, before the API exists, if the authorization does not fit the
+        # core's auth mode (NONE in front of an iam-mode core would be an open MLflow).
+        self.pairing = AuthPairingCheck(self, "AuthPairing", deployment=self.deployment,
+                                        authorization=p.text("Authorization"))
 
         self.api = TrackingApi(
             self, "Api",
@@ -52,6 +57,7 @@ class PrivateApiStack(PlatformProductStack):
             log_retention_days=p.number("AccessLogRetentionDays"),
             api_name=f"mlflow-{self.deployment}",
         )
+        self.api.node.add_dependency(self.pairing.resource)
         self.domain = CustomDomain(
             self, "Domain", name=p.text("DomainName"), certificate_arn=p.text("CertificateArn"),
             http_api=self.api.http_api, stage=self.api.stage, condition=self.has_domain,

@@ -191,9 +191,12 @@ def test_keep_alive_calls_the_health_route_daily_and_alarms_on_failures(
 ) -> None:
     template.has_resource_properties("AWS::Events::Rule", {
         "ScheduleExpression": "rate(1 day)", "State": "ENABLED"})
-    (function,) = _resources(template, "AWS::Lambda::Function").values()
+    (function,) = [v for k, v in _resources(template, "AWS::Lambda::Function").items()
+                   if k.startswith("KeepAlive")]
     props = function["Properties"]
     assert "ZipFile" in props["Code"]  # inline: a product stack carries no assets
+    # No reserved concurrency: reserving fails in accounts at the minimum quota.
+    assert "ReservedConcurrentExecutions" not in props
     url = props["Environment"]["Variables"]["KEEP_ALIVE_URL"]
     assert url["Fn::Join"][1][-1] == "/elb-status"
     template.has_resource_properties("AWS::CloudWatch::Alarm", {
@@ -202,7 +205,8 @@ def test_keep_alive_calls_the_health_route_daily_and_alarms_on_failures(
 
 
 def test_keep_alive_role_writes_only_its_own_log_group(template: Template) -> None:
-    (policy,) = _resources(template, "AWS::IAM::Policy").values()
+    (policy,) = [v for k, v in _resources(template, "AWS::IAM::Policy").items()
+                 if k.startswith("KeepAlive")]
     (log_group_id,) = [k for k, v in _resources(template, "AWS::Logs::LogGroup").items()
                        if k.startswith("KeepAlive")]
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
