@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_stack import LocalStack, MariaDB, MotoS3
+from scripts.local_stack import LocalStack, MariaDB, MotoS3, session_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -122,3 +122,26 @@ def test_rotated_admin_password_takes_effect_at_the_next_start(per_user: LocalSt
         per_user.server.env = original_env
         per_user.server.start()
     assert _status(url, per_user.username, old) == 200
+
+
+def test_workers_run_without_the_admin_password_but_with_the_shared_flask_key(
+    per_user: LocalStack,
+) -> None:
+    """The exec hand-over drops what the workers do not read and keeps what they do."""
+    assert per_user.server is not None and per_user.server.process is not None
+    url = f"{per_user.tracking_uri}/api/2.0/mlflow/experiments/search?max_results=1"
+    assert _status(url, per_user.username, per_user.password) == 200
+    environments = []
+    for pid in session_pids(per_user.server.process.pid):
+        try:
+            raw = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        environments.append(dict(p.decode().partition("=")[::2] for p in raw.split(b"\0") if p))
+    assert environments
+    for env in environments:
+        for name in ("MLFLOW_ADMIN_PASSWORD", "MLFLOW_AUTH_ADMIN_PASSWORD", "DB_PASSWORD"):
+            assert name not in env
+        assert per_user.password not in env.values()
+        assert env["MLFLOW_FLASK_SERVER_SECRET_KEY"] == per_user.flask_secret
+        assert env["_MLFLOW_AUTH_ADMIN_BOOTSTRAPPED"] == "true"

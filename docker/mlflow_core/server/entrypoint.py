@@ -229,7 +229,13 @@ class Redactor(logging.Filter):
         return True
 
 
-def install_redaction(redactor: Redactor, logger_names: Iterable[str] = ("", "mlflow")) -> None:
+# Loggers whose handlers write. Importing mlflow gives mlflow, alembic (the migrations),
+# sqlalchemy.engine and huey one shared handler of their own, with propagation off: records
+# there never reach the root handler, so that handler needs the redactor too.
+REDACTED_LOGGERS = ("", "mlflow", "alembic", "sqlalchemy.engine", "huey")
+
+
+def install_redaction(redactor: Redactor, logger_names: Iterable[str] = REDACTED_LOGGERS) -> None:
     """Attach the redactor to the handlers that actually write (filters on handlers see all)."""
     for name in logger_names:
         for handler in logging.getLogger(name).handlers:
@@ -295,8 +301,17 @@ def wait_for_database(
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).replace("\n", " ")
+    # Mask before cutting: a cut through a secret would leave a prefix no redactor recognises.
+    text = _redact(str(exc)).replace("\n", " ")
     return f"{type(exc).__name__}: {text[:200]}"
+
+
+# The redactor main() built from the injected secrets; _short applies it before truncating.
+_ACTIVE_REDACTOR: Redactor | None = None
+
+
+def _redact(text: str) -> str:
+    return _ACTIVE_REDACTOR.redact(text) if _ACTIVE_REDACTOR is not None else text
 
 
 def mysql_connector(db: DatabaseSettings, *, connect_timeout: int = 5) -> Callable[[], object]:
@@ -548,11 +563,54 @@ def prepare(settings: ServerSettings, env: Mapping[str, str]) -> dict[str, str]:
         LOG.info("tracking schema: %s", migrate_tracking_schema(uri))
         if auth_config is not None:
             LOG.info("auth schema: %s", migrate_auth_schema(uri))
-            outcome = sync_admin_password(uri, settings.admin_username,
-                                          settings.admin_password)
+            outcome = sync_admin_password(uri, settings.admin_username, settings.admin_password)
             LOG.info("%s", outcome)
     LOG.info("schema check took %.1f s", time.monotonic() - started)
     return overrides
+
+
+# Raw secrets that the exec'd uvicorn (MLflow 3.17) never reads, so they leave the environment
+# with this process:
+# - DB_PASSWORD and MLFLOW_BACKEND_STORE_URI: workers open the tracking and registry stores
+#   from _MLFLOW_SERVER_FILE_STORE / _MLFLOW_SERVER_REGISTRY_STORE, which `mlflow server` sets
+#   (MLFLOW_BACKEND_STORE_URI is only the CLI option's default, and the job runner's, which
+#   never runs after an exec);
+# - MLFLOW_ADMIN_PASSWORD: this entrypoint's own input.
+# Kept on purpose: MLFLOW_FLASK_SERVER_SECRET_KEY (every worker's auth create_app() refuses to
+# start without it, and CSRF needs the same value in all workers and tasks) and
+# MLFLOW_AUTH_CONFIG_PATH (its ini holds the auth database URI the workers open).
+EXEC_DROPPED_ENV = ("DB_PASSWORD", "MLFLOW_ADMIN_PASSWORD", "MLFLOW_BACKEND_STORE_URI")
+# Workers read the admin password only to create the admin, which `mlflow server` has already
+# done in this process when it sets this marker (its workers then skip the bootstrap).
+ADMIN_BOOTSTRAPPED_MARKER = "_MLFLOW_AUTH_ADMIN_BOOTSTRAPPED"
+
+
+def exec_environment(base: Mapping[str, str], extra_env: Mapping[str, str]) -> dict[str, str]:
+    """The environment uvicorn gets: ours plus MLflow's, minus the secrets it does not need."""
+    env = {**base, **extra_env}
+    for name in EXEC_DROPPED_ENV:
+        env.pop(name, None)
+    if env.get(ADMIN_BOOTSTRAPPED_MARKER, "").lower() in ("true", "1"):
+        # Removed, not emptied: MLflow treats a set-but-empty variable as "no password".
+        env.pop("MLFLOW_AUTH_ADMIN_PASSWORD", None)
+    return env
+
+
+def flush_output() -> None:
+    """Flush every logging handler and the std streams: exec discards unwritten buffers."""
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in list(logging.Logger.manager.loggerDict.values())
+        if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            with contextlib.suppress(Exception):
+                handler.flush()
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.flush()
 
 
 def exec_instead_of_spawn(
@@ -563,10 +621,9 @@ def exec_instead_of_spawn(
     **_: object,
 ) -> None:
     """Replace this process by the uvicorn command `mlflow server` built (argv has no secret)."""
-    env = {**os.environ, **(extra_env or {})}
+    env = exec_environment(os.environ, extra_env or {})
     LOG.info("handing over to uvicorn (exec, %d workers)", _workers_in(cmd))
-    for handler in logging.getLogger().handlers:
-        handler.flush()
+    flush_output()
     execvpe(cmd[0], cmd, env)
 
 
@@ -639,17 +696,29 @@ def main(env: Mapping[str, str] | None = None) -> int:
     except ValueError as exc:
         LOG.error("invalid configuration: %s", exc)
         return 2
-    redactor = Redactor(settings.secrets)
+    global _ACTIVE_REDACTOR
+    redactor = _ACTIVE_REDACTOR = Redactor(settings.secrets)
     install_redaction(redactor)
+    # Anything unexpected is logged as one masked line (type and message, no traceback, which
+    # could quote connection arguments) and exits non-zero, so ECS replaces the task.
     try:
+        # Importing mlflow configures its loggers (mlflow, alembic, sqlalchemy.engine, huey);
+        # they get the redactor before any migration logs a line.
+        import mlflow  # noqa: F401
+
+        install_redaction(redactor)
         prepare(settings, env)
     except TimeoutError as exc:
         LOG.error("%s", redactor.redact(str(exc)))
         return 3
-    import mlflow  # noqa: F401 - configures the `mlflow` logger, which then gets the redactor
-
-    install_redaction(redactor)
-    return run_server(settings)
+    except Exception as exc:
+        LOG.error("startup failed: %s: %s", type(exc).__name__, redactor.redact(str(exc)))
+        return 4
+    try:
+        return run_server(settings)
+    except Exception as exc:
+        LOG.error("mlflow server failed: %s: %s", type(exc).__name__, redactor.redact(str(exc)))
+        return 5
 
 
 if __name__ == "__main__":

@@ -291,8 +291,9 @@ def test_uvicorn_is_supervised_as_usual_when_job_execution_is_on(
 
     monkeypatch.setenv("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value)
     _, execed = _hand_over(server_ep, monkeypatch)
-    child = mlflow.server._exec_cmd(FAKE_UVICORN, extra_env={}, capture_output=False,
-                                    synchronous=False)
+    child = mlflow.server._exec_cmd(
+        FAKE_UVICORN, extra_env={}, capture_output=False, synchronous=False
+    )
     assert child.wait(timeout=30) == 0
     assert execed == []
 
@@ -322,3 +323,183 @@ def test_exec_passes_the_uvicorn_argv_and_the_merged_environment(
     [(program, argv, env)] = calls
     assert (program, argv) == (sys.executable, cmd)
     assert env["FROM_PARENT"] == "1" and env["_MLFLOW_SERVER_FILE_STORE"] == "x"
+
+
+PER_USER_SECRETS = {
+    "DB_PASSWORD": NASTY,
+    "MLFLOW_ADMIN_PASSWORD": "a-very-long-password",
+    "MLFLOW_AUTH_ADMIN_PASSWORD": "a-very-long-password",
+    "MLFLOW_FLASK_SERVER_SECRET_KEY": "k" * 32,
+    "MLFLOW_BACKEND_STORE_URI": "mysql+pymysql://u:secret@db/mlflow",
+}
+
+
+def test_exec_drops_the_raw_secrets_uvicorn_does_not_read(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in PER_USER_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+    mlflow_env = {
+        "_MLFLOW_SERVER_FILE_STORE": "mysql+pymysql://u:secret@db/mlflow",
+        "_MLFLOW_AUTH_ADMIN_BOOTSTRAPPED": "true",
+    }
+    server_ep.exec_instead_of_spawn(
+        ["uvicorn"], extra_env=mlflow_env, execvpe=lambda *a: calls.append(a)
+    )
+    [(_, _, env)] = calls
+    for dropped in (
+        "DB_PASSWORD",
+        "MLFLOW_ADMIN_PASSWORD",
+        "MLFLOW_AUTH_ADMIN_PASSWORD",
+        "MLFLOW_BACKEND_STORE_URI",
+    ):
+        assert dropped not in env
+    assert NASTY not in env.values() and "a-very-long-password" not in env.values()
+    # What the workers still read: the stores MLflow passes them, and the CSRF key.
+    assert env["_MLFLOW_SERVER_FILE_STORE"] == mlflow_env["_MLFLOW_SERVER_FILE_STORE"]
+    assert env["MLFLOW_FLASK_SERVER_SECRET_KEY"] == "k" * 32
+
+
+def test_exec_keeps_the_admin_password_when_mlflow_did_not_bootstrap_the_admin(
+    server_ep: ModuleType,
+) -> None:
+    # Without the marker the workers create the admin themselves and need the password.
+    env = server_ep.exec_environment(PER_USER_SECRETS, {})
+    assert env["MLFLOW_AUTH_ADMIN_PASSWORD"] == "a-very-long-password"
+    assert "DB_PASSWORD" not in env
+
+
+def test_workers_started_with_the_exec_environment_skip_the_admin_bootstrap(
+    server_ep: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLflow's own worker start-up succeeds without the admin password once bootstrapped."""
+    import subprocess
+
+    settings = server_ep.ServerSettings.from_env(
+        {
+            "MLFLOW_BACKEND": "sqlite",
+            "MLFLOW_SQLITE_PATH": str(tmp_path / "m.db"),
+            "MLFLOW_ARTIFACTS_DESTINATION": "s3://b",
+            "MLFLOW_AUTH_MODE": "per-user",
+            "MLFLOW_ADMIN_USERNAME": "admin",
+            "MLFLOW_ADMIN_PASSWORD": "a-very-long-password",
+            "MLFLOW_FLASK_SERVER_SECRET_KEY": "k" * 32,
+        }
+    )
+    uri = server_ep.build_backend_uri(settings)
+    ini = server_ep.write_auth_config(settings, uri, str(tmp_path))
+    base = {
+        **server_ep.server_environment(settings, uri, ini),
+        "PATH": os.environ.get("PATH", ""),
+        "MLFLOW_ADMIN_PASSWORD": settings.admin_password,
+    }
+    env = server_ep.exec_environment(base, {"_MLFLOW_AUTH_ADMIN_BOOTSTRAPPED": "true"})
+    # The admin exists (as after `mlflow server` bootstrapped it); then a worker's create_app.
+    script = (
+        "import os, sys\n"
+        "from mlflow.server.auth import create_app, store\n"
+        "from mlflow.server import app\n"
+        "create_app(app)\n"
+        "print('admin' if store.has_user('admin') else 'no-admin')\n"
+    )
+    bootstrap = {
+        **env,
+        "_MLFLOW_AUTH_ADMIN_BOOTSTRAPPED": "false",
+        "MLFLOW_AUTH_ADMIN_PASSWORD": settings.admin_password,
+    }
+    for step_env in (bootstrap, env):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip().splitlines()[-1] == "admin", done.stdout
+    assert "MLFLOW_AUTH_ADMIN_PASSWORD" not in env
+
+
+class _RecordingStream:
+    def __init__(self) -> None:
+        self.pending = ""
+        self.written = ""
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        return len(text)
+
+    def flush(self) -> None:
+        self.written += self.pending
+        self.pending = ""
+
+
+def test_exec_flushes_stdout_and_stderr_first(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, err = _RecordingStream(), _RecordingStream()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    print("buffered stdout line", end="")
+    sys.stderr.write("buffered stderr line")
+    seen: list[tuple[str, str]] = []
+    server_ep.exec_instead_of_spawn(
+        ["uvicorn"], extra_env={}, execvpe=lambda *a: seen.append((out.pending, err.pending))
+    )
+    assert seen == [("", "")]
+    assert out.written == "buffered stdout line" and err.written == "buffered stderr line"
+
+
+FAILING_MAIN = """
+import importlib.util, logging, sys
+spec = importlib.util.spec_from_file_location("ep", sys.argv[1])
+ep = importlib.util.module_from_spec(spec)
+sys.modules["ep"] = ep
+spec.loader.exec_module(ep)
+
+def prepare(settings, env):
+    import mlflow.store.db.utils  # as the real migration does: MLflow configures its loggers
+
+    password = settings.database.password
+    # What a migration could log, on the loggers MLflow configures with their own handler.
+    logging.getLogger("alembic.runtime.migration").warning("migration saw %s", password)
+    logging.getLogger("mlflow.store.db.utils").warning("uri %s", ep.build_backend_uri(settings))
+    raise RuntimeError("migration failed for password=" + password)
+
+ep.prepare = prepare
+sys.exit(ep.main())
+"""
+
+
+def test_unexpected_startup_failure_is_logged_masked_and_exits_non_zero(
+    server_ep: ModuleType,
+) -> None:
+    import subprocess
+    from urllib.parse import quote, quote_plus
+
+    env = {**BASE_ENV, "PATH": os.environ.get("PATH", ""), "MLFLOW_LOGGING_LEVEL": "INFO"}
+    done = subprocess.run(
+        [sys.executable, "-c", FAILING_MAIN, server_ep.__file__],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, output
+    for form in (NASTY, quote(NASTY, safe=""), quote_plus(NASTY)):
+        assert form not in output
+    assert "Traceback" not in output
+    assert "migration saw ***" in output
+    assert "uri mysql+pymysql://admin%40x:***@" in output
+    assert "startup failed: RuntimeError: migration failed for password=***" in output
+
+
+def test_short_error_text_masks_before_truncating(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "s3cr3t-" * 10
+    monkeypatch.setattr(server_ep, "_ACTIVE_REDACTOR", server_ep.Redactor([secret]))
+    text = server_ep._short(OSError("x" * 180 + secret))
+    assert "s3cr3t" not in text and text.endswith("***")
