@@ -179,10 +179,23 @@ class CoreServiceActions(Construct):
         parameters = str(PurePosixPath(contract.SSM_ROOT.lstrip("/")) / "*")
         role = iam.Role(
             self, "Role",
-            assumed_by=iam.CompositePrincipal(iam.ServicePrincipal("ssm.amazonaws.com"),
-                                              iam.ServicePrincipal("servicecatalog.amazonaws.com")),
+            # Confused-deputy guard: SSM may assume the role only for automation executions
+            # of this account (SSM sets both keys when Automation assumes a role).
+            assumed_by=iam.ServicePrincipal("ssm.amazonaws.com", conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": stack.format_arn(
+                    service="ssm", region="*", resource="automation-execution",
+                    resource_name="*")},
+            }),
             description="Runs the MLflow core self-service actions (restart, rotate login)",
         )
+        # Service Catalog hands the role to the automation when a user runs an action. It
+        # documents no source keys for that, so this statement has no such condition (like
+        # every launch role); who may run an action is decided by portfolio access.
+        role.assume_role_policy.add_statements(iam.PolicyStatement(
+            actions=["sts:AssumeRole"],
+            principals=[iam.ServicePrincipal("servicecatalog.amazonaws.com")],
+        ))
         statements = [
             iam.PolicyStatement(
                 sid="ReadPublishedValues", actions=["ssm:GetParameter"],

@@ -8,7 +8,7 @@ typo stops `cdk synth` with a message instead of deploying something unintended.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,6 +162,11 @@ def _tag_options(raw: Any) -> dict[str, tuple[str, ...]]:
         for value in values:
             if not isinstance(value, str) or not 1 <= len(value) <= 256:
                 raise _fail(f"{path}.{key}", f"value {value!r} must be a string of 1-256 chars")
+        duplicates = sorted({v for v in values if values.count(v) > 1})
+        if duplicates:
+            # Service Catalog keeps one TagOption per key and value: a repeat would be a
+            # second resource for the same option and fail the deployment.
+            raise _fail(f"{path}.{key}", f"contains duplicate value(s) {duplicates}")
         out[key] = tuple(values)
     return out
 
@@ -174,7 +179,7 @@ def _number(raw: Any, path: str, low: float, high: float, *, integer: bool) -> f
     return raw
 
 
-def _bounds(raw: Any) -> Bounds:
+def _bounds(raw: Any, notebook_instance_types: Sequence[str]) -> Bounds:
     if not isinstance(raw, dict):
         raise _fail("bounds", f"must be an object with keys {sorted(_BOUND_KEYS)}")
     _check_unknown(raw, _BOUND_KEYS, _key("bounds"))
@@ -183,6 +188,13 @@ def _bounds(raw: Any) -> Bounds:
     types = _list_of(types, "bounds.notebookInstanceTypes", _INSTANCE_TYPE, "an ml.* type")
     if not types:
         raise _fail("bounds.notebookInstanceTypes", "must name at least one instance type")
+    # The bound narrows the notebook product's InstanceType: a type the product rejects
+    # would be offered by the constraint and then refused at launch.
+    unsupported = [t for t in types if t not in notebook_instance_types]
+    if unsupported:
+        raise _fail("bounds.notebookInstanceTypes",
+                    f"{unsupported} not offered by the notebook product; allowed: "
+                    f"{list(notebook_instance_types)}")
     tasks = _number(raw.get("maxTasks", default.max_tasks), "bounds.maxTasks", 1,
                     MAX_TASKS_LIMIT, integer=True)
     acu = _number(raw.get("maxDatabaseCapacity", default.max_database_capacity),
@@ -210,17 +222,37 @@ def _deprecated(raw: Any, known_versions: Mapping[str, tuple[str, ...]]) -> dict
             if version not in released:
                 raise _fail(f"{path}.{slug}", f"unknown version {version!r}; "
                             f"released: {released}")
+        if len(set(versions)) != len(versions):
+            raise _fail(f"{path}.{slug}", "contains duplicates")
         out[slug] = tuple(versions)
     return out
 
 
+def _require_local_role_for_sharing(config: PortfolioConfig) -> None:
+    if (config.share_accounts or config.share_organization) and not (
+            config.local_launch_role_name):
+        raise _fail(
+            "localLaunchRoleName",
+            "is required when the portfolio is shared (shareAccounts or shareOrganization): "
+            "without it the launch constraints name this account's launch role, which users "
+            "in the recipient accounts cannot use, so they could not launch any product. Set "
+            "a role name (e.g. \"MlflowPlatformLaunch\") and create that role in every "
+            "recipient account from the synthesized MlflowPlatformLaunchRole template (a "
+            "StackSet); see SECURITY.md",
+        )
+
+
 def from_context(
-    raw: Any, *, known_versions: Mapping[str, tuple[str, ...]]
+    raw: Any,
+    *,
+    known_versions: Mapping[str, tuple[str, ...]],
+    notebook_instance_types: Sequence[str],
 ) -> PortfolioConfig:
     """Validate the raw `mlflow-platform` context value and build the typed config.
 
     known_versions maps each product slug to its version names (oldest first), so that
-    deprecations can only name versions that exist.
+    deprecations can only name versions that exist; notebook_instance_types are the types
+    the notebook product accepts, which bounds.notebookInstanceTypes may only narrow.
     """
     if raw is None:
         raw = {}
@@ -230,7 +262,7 @@ def from_context(
     default = PortfolioConfig()
     principals = _list_of(raw.get("principals", []), "principals", _PRINCIPAL,
                           "an IAM role, group or user ARN")
-    return PortfolioConfig(
+    config = PortfolioConfig(
         name=_text(raw.get("portfolioName", default.name), "portfolioName"),
         provider=_text(raw.get("provider", default.provider), "provider", max_len=50),
         description=_text(raw.get("description", default.description), "description",
@@ -242,10 +274,12 @@ def from_context(
                                 "a 12-digit account ID"),
         share_organization=_organization(raw.get("shareOrganization")),
         tag_options=_tag_options(raw.get("tagOptions", {})),
-        bounds=_bounds(raw.get("bounds", {})),
+        bounds=_bounds(raw.get("bounds", {}), notebook_instance_types),
         notification_topic_arn=_optional(raw.get("notificationTopicArn"), "notificationTopicArn",
                                          _TOPIC, "an SNS topic ARN"),
         local_launch_role_name=_optional(raw.get("localLaunchRoleName"), "localLaunchRoleName",
                                          _ROLE_NAME, "an IAM role name"),
         deprecated_versions=_deprecated(raw.get("deprecatedVersions", {}), known_versions),
     )
+    _require_local_role_for_sharing(config)
+    return config

@@ -20,7 +20,9 @@ from products.common.nag import acknowledge
 from products.common.stack import PRODUCT_TAG, ROLE_PATH
 
 # CloudFormation resource-type prefix -> the actions CloudFormation needs to manage it.
-# Verb wildcards (Create*, Delete*, ...) keep the lists short without granting data access.
+# Verb wildcards (Create*, Delete*, ...) keep the lists short without granting data access;
+# two services are granted whole (application-autoscaling:*, servicediscovery:*). Every
+# wildcard needs its reason in ACTION_WILDCARD_REASONS below.
 SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
     # EC2 and RDS are spelled out: their Create*/Delete*/Modify* wildcards would include
     # permission-sharing actions (snapshot attributes, network interface permissions).
@@ -241,6 +243,135 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
     return statements
 
 
+# --- cdk-nag: acknowledge exactly the wildcards a role's policy has, each with its reason ---
+_PSEUDO_PARAMETERS = {
+    cdk.Aws.PARTITION: "<AWS::Partition>",
+    cdk.Aws.REGION: "<AWS::Region>",
+    cdk.Aws.ACCOUNT_ID: "<AWS::AccountId>",
+}
+
+# Why each wildcard action is there. A wildcard action without an entry fails synth, so a
+# new one needs its reason written here. Two are whole-service wildcards: every action of
+# the service on every resource, and said so.
+ACTION_WILDCARD_REASONS: dict[str, str] = {
+    "ec2:Describe*": "Read-only EC2 Describe calls (configuration and state, no data): "
+    "CloudFormation reads and waits on the network resources it creates.",
+    "rds:Describe*": "Read-only RDS Describe calls: CloudFormation polls the cluster, instance "
+    "and subnet group it creates; they return configuration, not data or passwords.",
+    "ecs:Describe*": "Read-only ECS Describe calls on clusters, services and task "
+    "definitions, which CloudFormation polls until a service is stable.",
+    "ecs:List*": "Read-only ECS List calls (clusters, services, tasks, tags) that "
+    "CloudFormation uses while creating and deleting services.",
+    "ecs:Create*": "ECS create calls (cluster, service, capacity provider, task set) for "
+    "the resources of the SC-* stacks; ECS exposes no application data through them.",
+    "ecs:Delete*": "ECS delete calls for the clusters, services and capacity providers "
+    "CloudFormation removes on update or termination.",
+    "ecs:Update*": "ECS update calls (service, cluster settings, capacity providers) that "
+    "CloudFormation makes when a product is updated.",
+    "elasticloadbalancing:Describe*": "Read-only Elastic Load Balancing Describe calls that "
+    "CloudFormation polls while it creates the internal load balancer.",
+    "elasticloadbalancing:Create*": "Elastic Load Balancing create calls (load balancer, "
+    "listener, rule, target group) whose ARNs are generated at create time.",
+    "elasticloadbalancing:Delete*": "Elastic Load Balancing delete calls for the load "
+    "balancer, listeners, rules and target groups of terminated products.",
+    "elasticloadbalancing:Modify*": "Elastic Load Balancing attribute and listener changes "
+    "CloudFormation makes on update (attributes, listener certificates, target health).",
+    "s3:GetBucket*": "Reads of bucket configuration (policy, versioning, tagging, ownership, "
+    "encryption) on sc-* buckets only; object reads (s3:GetObject) are not included.",
+    "s3:PutBucket*": "Bucket configuration writes (policy, versioning, tagging, ownership "
+    "controls, logging) on the sc-* buckets the product stacks create; no object access.",
+    "sagemaker:CreateNotebookInstance*": "Matches CreateNotebookInstance and "
+    "CreateNotebookInstanceLifecycleConfig only (the presigned-URL call is "
+    "CreatePresignedNotebookInstanceUrl, which it does not match).",
+    "sagemaker:DeleteNotebookInstance*": "Matches DeleteNotebookInstance and "
+    "DeleteNotebookInstanceLifecycleConfig: removing a terminated notebook.",
+    "sagemaker:DescribeNotebookInstance*": "Read-only: DescribeNotebookInstance and "
+    "DescribeNotebookInstanceLifecycleConfig, polled by CloudFormation.",
+    "sagemaker:UpdateNotebookInstance*": "Matches UpdateNotebookInstance and "
+    "UpdateNotebookInstanceLifecycleConfig: product updates change size or scripts.",
+    "kms:GenerateDataKey*": "GenerateDataKey and its WithoutPlaintext/Pair variants, which "
+    "CloudFormation needs to create resources encrypted with a key the product creates.",
+    "application-autoscaling:*": "Whole-service wildcard: every Application Auto Scaling "
+    "action on every scalable target. Scaling targets and policies carry no data and "
+    "RegisterScalableTarget has no resource-level permissions; the accepted risk is that "
+    "the role could change the scaling of any scalable resource in the account.",
+    "servicediscovery:*": "Whole-service wildcard: every Cloud Map action on every "
+    "namespace and service. CloudFormation creates the private DNS namespace and service; "
+    "the accepted risk is that the role could also register or deregister instances in "
+    "other Cloud Map namespaces of the account.",
+}
+
+# Why each statement's wildcard resource is bounded enough. Manage<Service> statements are
+# covered by _MANAGE_REASONS below.
+_STATEMENT_REASONS: dict[str, str] = {
+    "ProvisionWithCloudFormation": "only stacks named SC-* (Service Catalog names the stack "
+    "of every provisioned product SC-<account>-pp-...)",
+    "ValidateTemplates": "cloudformation:ValidateTemplate supports no resource-level "
+    "permissions",
+    "ReadProductTemplates": "template objects only, in the CDK asset bucket and Service "
+    "Catalog's cf-templates-* buckets",
+    "ManagePlatformRoles": f"only roles under the platform's IAM path {ROLE_PATH} (every "
+    "product role is put there by an aspect)",
+    "ManagePlatformPolicies": f"only managed policies under the platform's IAM path {ROLE_PATH}",
+    "ResolvePublishedValues": f"only parameters under {SSM_ROOT}/, where the products "
+    "publish the values other products resolve",
+    "CreateServiceLinkedRoles": "only service-linked roles, and the iam:AWSServiceName "
+    "condition limits them to the services the products use",
+    "ResolvePlatformSecrets": "secret ARNs end in a random suffix; the Null condition on "
+    f"the {PRODUCT_TAG} tag limits the statement to secrets the products created",
+}
+_MANAGE_REASONS: dict[str, str] = {
+    "*": "create calls take no ARN before CloudFormation generates the resource's name",
+    "sc-*": "buckets CloudFormation names after the SC-* stack (lower-cased)",
+    "SC-*": "functions CloudFormation names after the SC-* stack",
+}
+
+
+def _nag_form(value: str) -> str:
+    """A resource as cdk-nag reports it: pseudo parameters as <AWS::...>."""
+    for token, name in _PSEUDO_PARAMETERS.items():
+        value = value.replace(token, name)
+    return value
+
+
+def _resource_reason(sid: str, resource: str) -> str:
+    if sid in _STATEMENT_REASONS:
+        return _STATEMENT_REASONS[sid]
+    if sid.startswith("Manage"):
+        tail = resource.rsplit(":", 1)[-1]
+        return _MANAGE_REASONS.get(resource if resource == "*" else tail,
+                                   _MANAGE_REASONS["*"])
+    raise KeyError(f"launch role statement {sid} has a wildcard resource without a reason: "
+                   "add it to portfolio/launch_role.py _STATEMENT_REASONS")
+
+
+def wildcard_findings(statements: Iterable[iam.PolicyStatement]) -> dict[str, str]:
+    """AwsSolutions-IAM5 findings of these statements (as cdk-nag names them), each with
+    the reason it is accepted. Only what the statements really contain."""
+    resources: dict[str, dict[str, str]] = {}  # finding -> sid -> reason
+    actions: dict[str, str] = {}
+    for statement in statements:
+        sid = statement.sid or ""
+        for action in statement.actions:
+            if "*" in action:
+                if action not in ACTION_WILDCARD_REASONS:
+                    raise KeyError(f"wildcard action {action} without a reason: add it to "
+                                   "portfolio/launch_role.py ACTION_WILDCARD_REASONS")
+                actions[f"Action::{action}"] = ACTION_WILDCARD_REASONS[action]
+        for resource in statement.resources:
+            if "*" in resource:
+                finding = f"Resource::{_nag_form(resource)}"
+                resources.setdefault(finding, {})[sid] = _resource_reason(sid, resource)
+    findings = dict(actions)
+    for finding, by_sid in resources.items():
+        parts = {}
+        for sid, reason in sorted(by_sid.items()):
+            parts.setdefault(reason, []).append(sid)
+        findings[finding] = "; ".join(f"{', '.join(sids)}: {reason}"
+                                      for reason, sids in parts.items()) + "."
+    return findings
+
+
 def create_launch_role(
     scope: Construct, id_: str, *, resource_types: Iterable[str], role_name: str | None = None
 ) -> iam.Role:
@@ -255,32 +386,30 @@ def create_launch_role(
     )
     statements = launch_policy_statements(resource_types)
     policy = iam.Policy(scope, f"{id_}Policy", statements=statements)
-    # The per-service verb wildcards (ec2:Create*, ...) of SERVICE_ACTIONS, as nag findings.
-    verb_wildcards = sorted({
-        f"Action::{action}" for statement in statements
-        for action in statement.actions if "*" in action
-    })
     policy.attach_to_role(role)
-    acknowledge(
-        policy, "AwsSolutions-IAM5",
-        "Wildcards are bounded: stacks named SC-* (Service Catalog's), template objects in the "
-        "CDK asset and cf-templates buckets, IAM roles/policies under the platform path, and "
-        "per-service verbs for resources whose names CloudFormation generates at create time.",
-        findings=[
-            "Resource::*",
-            "Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/SC-*",
-            f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy{ROLE_PATH}*",
-            f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role{ROLE_PATH}*",
-            "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*",
-            "Resource::arn:<AWS::Partition>:s3:::cdk-*-assets-<AWS::AccountId>-*/*",
-            "Resource::arn:<AWS::Partition>:s3:::cf-templates-*/*",
-            "Resource::arn:<AWS::Partition>:s3:::sc-*",
-            "Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:SC-*",
-            f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter"
-            f"{SSM_ROOT}/*",
-            "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:"
-            "secret:*",
-            *verb_wildcards,
-        ],
-    )
+    # One acknowledgment per wildcard this role's policy really has, with its own reason.
+    for finding, reason in sorted(wildcard_findings(statements).items()):
+        acknowledge(policy, "AwsSolutions-IAM5", reason, findings=[finding])
     return role
+
+
+class RecipientLaunchRoleStack(cdk.Stack):
+    """The local launch role alone, for the accounts the portfolio is shared with.
+
+    With localLaunchRoleName the launch constraints name a role, which Service Catalog looks
+    up in the account where a product is launched: every recipient account needs that role,
+    with the same permissions as the portfolio's. This stack is that role; deploy its
+    template (cdk.out/<stack>.template.json) to the recipients as a CloudFormation StackSet.
+    It needs no CDK bootstrap there (no assets, no bootstrap-version rule).
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, role_name: str,
+                 resource_types: Iterable[str]) -> None:
+        super().__init__(
+            scope, id_,
+            synthesizer=cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+            description="MLflow Platform: the local launch role for accounts the portfolio "
+            "is shared with (deploy as a StackSet to the recipient accounts)",
+        )
+        self.role = create_launch_role(self, "LaunchRole", role_name=role_name,
+                                       resource_types=resource_types)

@@ -154,10 +154,13 @@ class PortfolioStack(cdk.Stack):
         self.products[spec.slug] = product
 
     def snapshot_resource_types(self, spec: ProductSpec) -> set[str]:
-        """Resource types of the released versions' committed templates."""
+        """Resource types of this product's released versions' committed templates."""
+        # ProductStackHistory names snapshots <history>.<product stack>.<version>...: match
+        # this product's stack, not every product's snapshot of the same version name.
+        product = cdk.Names.unique_id(self.product_stacks[spec.slug])
         types: set[str] = set()
         for old in spec.released:
-            for path in self.snapshot_dir.glob(f"*.{old.name}.product.template.json"):
+            for path in self.snapshot_dir.glob(f"*.{product}.{old.name}.product.template.json"):
                 template = json.loads(path.read_text())
                 types |= {r["Type"] for r in template.get("Resources", {}).values()}
         return types
@@ -169,11 +172,14 @@ class PortfolioStack(cdk.Stack):
             | self.snapshot_resource_types(spec)
             for spec in PRODUCTS
         }
+        # What one role serving every product (and every served version) must manage.
+        self.launch_resource_types = frozenset(set().union(*types_by_slug.values()))
         if self.config.local_launch_role_name:
-            # One role with a fixed name that also exists in every sharing account.
+            # One role with a fixed name that also exists in every recipient account
+            # (portfolio.launch_role.RecipientLaunchRoleStack creates it there).
             role = create_launch_role(
                 self, "LaunchRole", role_name=self.config.local_launch_role_name,
-                resource_types=set().union(*types_by_slug.values()),
+                resource_types=self.launch_resource_types,
             )
             return dict.fromkeys(types_by_slug, role)
         return {

@@ -13,13 +13,14 @@ import pytest
 from aws_cdk.assertions import Template
 
 from mlflow_platform.catalog import PRODUCTS, product_by_slug
-from portfolio.app import build_app, cdk_json_context
+from portfolio.app import RECIPIENT_ROLE_STACK_NAME, build_app, cdk_json_context
 from portfolio.config import CONTEXT_KEY
 from portfolio.stack import PortfolioStack
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 # Admin configuration exercising every option, on top of the repository's cdk.json.
+# Sharing requires the local launch role (recipient accounts cannot use this account's).
 TEST_SETTINGS: dict[str, Any] = {
     "principals": [
         "arn:aws:iam::111111111111:role/DataScientists",
@@ -28,9 +29,13 @@ TEST_SETTINGS: dict[str, Any] = {
     ],
     "shareAccounts": ["222222222222", "333333333333"],
     "shareOrganization": {"type": "ORGANIZATIONAL_UNIT", "id": "ou-ab12-cdefghij"},
+    "localLaunchRoleName": "MlflowPlatformLaunch",
     "notificationTopicArn": "arn:aws:sns:us-east-1:111111111111:sc-stack-events",
     "supportEmail": "ml-platform@example.org",
 }
+# The single-account variant: no sharing, so one launch role per product (no local role).
+UNSHARED: dict[str, Any] = {"shareAccounts": [], "shareOrganization": None,
+                            "localLaunchRoleName": None}
 
 
 def make_context(**overrides: Any) -> dict[str, Any]:
@@ -61,10 +66,16 @@ class Synth:
     def product(self, slug: str) -> Template:
         return Template.from_json(self.product_json(slug))
 
+    def recipient_role_path(self) -> Path | None:
+        """The recipient accounts' launch-role template (only with localLaunchRoleName)."""
+        path = self.outdir / f"{RECIPIENT_ROLE_STACK_NAME}.template.json"
+        return path if path.exists() else None
+
     def template_paths(self) -> list[Path]:
+        recipient = self.recipient_role_path()
         return [self.outdir / self.stack.template_file] + [
             self.product_path(p.slug) for p in PRODUCTS
-        ]
+        ] + ([recipient] if recipient else [])
 
 
 def synth_app(outdir: Path, **overrides: Any) -> Synth:
@@ -77,6 +88,12 @@ def synth_app(outdir: Path, **overrides: Any) -> Synth:
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The whole app, synthesized once with the test configuration."""
     return synth_app(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def synth_unshared(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The test configuration without sharing: a launch role per product."""
+    return synth_app(tmp_path_factory.mktemp("cdk.out.unshared"), **UNSHARED)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -67,6 +67,22 @@ def test_action_role_is_limited_to_tagged_core_resources(synth: Any) -> None:
     assert "parameter/mlflow-platform/*" in json.dumps(by_sid["ReadPublishedValues"])
 
 
+def test_action_role_trusts_ssm_only_for_this_accounts_automations(synth: Any) -> None:
+    template = synth.portfolio_json()
+    (role,) = [r for k, r in _resources(template, "AWS::IAM::Role").items()
+               if k.startswith("CoreActionsRole")]
+    statements = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    by_service = {s["Principal"]["Service"]: s for s in statements}
+    assert set(by_service) == {"ssm.amazonaws.com", "servicecatalog.amazonaws.com"}
+    ssm = by_service["ssm.amazonaws.com"]
+    # Confused deputy: SSM acting for another account cannot assume the role.
+    assert ssm["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert ssm["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":ssm:*:", {"Ref": "AWS::AccountId"},
+        ":automation-execution/*"]]}}
+    assert all(len(s["Principal"]) == 1 for s in statements), "one principal per statement"
+
+
 @pytest.mark.parametrize("document", [restart_document(), rotate_document()])
 def test_documents_read_only_published_contract_keys(document: dict[str, Any]) -> None:
     names = re.findall(r"/mlflow-platform/\{\{ DeploymentName \}\}/([a-z-]+)",

@@ -70,20 +70,34 @@ def test_current_version_serves_the_synthesized_product_template(synth: Synth, s
     assert published.read_bytes() == synth.product_path(spec.slug).read_bytes()
 
 
-def test_every_product_has_a_launch_role_constraint(synth: Synth) -> None:
-    template = synth.portfolio_json()
+VARIANTS = ("synth", "synth_unshared")  # shared with the local role; one role per product
+
+
+def test_every_product_has_a_launch_role_constraint_on_its_own_role(
+        synth_unshared: Synth) -> None:
+    template = synth_unshared.portfolio_json()
     constraints = _resources(template, SC + "LaunchRoleConstraint")
     constrained = {c["Properties"]["ProductId"]["Ref"] for c in constraints.values()}
-    assert constrained == set(_product_ids(synth).values())
-    for c in constraints.values():
-        role = c["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-        assert template["Resources"][role]["Type"] == "AWS::IAM::Role"
+    assert constrained == set(_product_ids(synth_unshared).values())
+    roles = {c["Properties"]["RoleArn"]["Fn::GetAtt"][0] for c in constraints.values()}
+    assert len(roles) == len(PRODUCTS)
+    assert all(template["Resources"][r]["Type"] == "AWS::IAM::Role" for r in roles)
+    assert all("LocalRoleName" not in c["Properties"] for c in constraints.values())
 
 
-def _launch_statements(synth: Synth) -> list[dict[str, Any]]:
+def _constraint_role(constraint: dict[str, Any]) -> str:
+    props = constraint["Properties"]
+    return props["RoleArn"]["Fn::GetAtt"][0] if "RoleArn" in props else (
+        props["LocalRoleName"]["Ref"])
+
+
+def _launch_statements(synth: Synth, product: str | None = None) -> list[dict[str, Any]]:
+    """Statements of the launch roles (of one product's constraint, given its name)."""
     template = synth.portfolio_json()
-    roles = {c["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-             for c in _resources(template, SC + "LaunchRoleConstraint").values()}
+    product_id = _product_ids(synth)[product] if product else None
+    roles = {_constraint_role(c)
+             for c in _resources(template, SC + "LaunchRoleConstraint").values()
+             if product_id in (None, c["Properties"]["ProductId"]["Ref"])}
     statements = []
     for policy in _resources(template, "AWS::IAM::Policy").values():
         if {r["Ref"] for r in policy["Properties"]["Roles"]} & roles:
@@ -92,7 +106,14 @@ def _launch_statements(synth: Synth) -> list[dict[str, Any]]:
     return statements
 
 
-def test_launch_roles_are_not_admin(synth: Synth) -> None:
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return statement["Action"] if isinstance(statement["Action"], list) else [
+        statement["Action"]]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_launch_roles_are_not_admin(variant: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(variant)
     template = synth.portfolio_json()
     for role in _resources(template, "AWS::IAM::Role").values():
         assert "ManagedPolicyArns" not in role["Properties"] or not any(
@@ -100,32 +121,48 @@ def test_launch_roles_are_not_admin(synth: Synth) -> None:
             for a in role["Properties"]["ManagedPolicyArns"]
         )
     for statement in _launch_statements(synth):
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [
-            statement["Action"]]
+        actions = _actions(statement)
         assert "*" not in actions
         assert not [a for a in actions if a.endswith(":*") and a.startswith(("iam:", "s3:"))]
 
 
-def test_launch_roles_manage_iam_only_under_the_platform_path(synth: Synth) -> None:
-    for statement in _launch_statements(synth):
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [
-            statement["Action"]]
-        if any(a.startswith("iam:") for a in actions):
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_launch_roles_manage_iam_only_under_the_platform_path(
+        variant: str, request: pytest.FixtureRequest) -> None:
+    for statement in _launch_statements(request.getfixturevalue(variant)):
+        if any(a.startswith("iam:") for a in _actions(statement)):
             assert "Resource::*" not in json.dumps(statement)
             assert statement["Resource"] != "*"
             assert "/mlflow-platform/" in json.dumps(statement) or "aws-service-role" in (
                 json.dumps(statement))
 
 
-def test_launch_roles_cover_every_resource_type_of_every_product(synth: Synth) -> None:
-    granted = {a for s in _launch_statements(synth) for a in (
-        s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
-    for spec in PRODUCTS:
-        types = {r["Type"] for r in synth.product_json(spec.slug).get("Resources", {}).values()}
-        for type_ in types:
-            service = service_of(type_)  # KeyError names a type the launch role misses
-            if service not in IAM_TYPES:
-                assert set(SERVICE_ACTIONS[service]) <= granted, type_
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("spec", PRODUCTS, ids=lambda p: p.slug)
+def test_launch_roles_cover_every_resource_type_of_their_product(
+        variant: str, spec, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(variant)
+    granted = {a for s in _launch_statements(synth, spec.name) for a in _actions(s)}
+    types = {r["Type"] for r in synth.product_json(spec.slug).get("Resources", {}).values()}
+    for type_ in types:
+        service = service_of(type_)  # KeyError names a type the launch role misses
+        if service not in IAM_TYPES:
+            assert set(SERVICE_ACTIONS[service]) <= granted, type_
+
+
+def test_a_per_product_launch_role_grants_only_its_products_services(
+        synth_unshared: Synth) -> None:
+    """The notebook's role cannot touch VPCs, databases or ECS: only what its own templates
+    (current and released versions) create."""
+    notebook = {a.split(":")[0] for s in _launch_statements(synth_unshared, "MLflow notebook")
+                for a in _actions(s)}
+    core = {a.split(":")[0] for s in _launch_statements(synth_unshared, "MLflow core")
+            for a in _actions(s)}
+    assert "sagemaker" in notebook
+    # (s3 only as s3:GetObject on the product templates, which every role reads.)
+    assert not notebook & {"ec2", "rds", "ecs", "elasticloadbalancing", "servicediscovery",
+                           "lambda", "secretsmanager"}, notebook
+    assert {"ec2", "rds", "ecs"} <= core and "sagemaker" not in core
 
 
 def test_principals_get_access(synth: Synth) -> None:
@@ -204,13 +241,12 @@ def test_image_repositories_are_immutable_scanned_and_shared(synth: Synth, name)
     )
 
 
-def test_a_local_launch_role_name_gives_one_named_role_for_every_product(tmp_path) -> None:
+def test_a_shared_portfolio_uses_one_named_local_launch_role(synth: Synth) -> None:
     # For shared accounts: the constraint names a role that must exist in each of them.
-    from tests.conftest import synth_app
-
-    local = synth_app(tmp_path, localLaunchRoleName="MlflowPlatformLaunch").portfolio_json()
+    local = synth.portfolio_json()
+    name = TEST_SETTINGS["localLaunchRoleName"]
     named = {k: r for k, r in _resources(local, "AWS::IAM::Role").items()
-             if r["Properties"].get("RoleName") == "MlflowPlatformLaunch"}
+             if r["Properties"].get("RoleName") == name}
     assert len(named) == 1
     (role_id, role), = named.items()
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
@@ -220,3 +256,33 @@ def test_a_local_launch_role_name_gives_one_named_role_for_every_product(tmp_pat
     # Ref of a role is its name: the constraint names the role, it does not pin an ARN.
     assert all(c["Properties"]["LocalRoleName"] == {"Ref": role_id} for c in constraints)
     assert all("RoleArn" not in c["Properties"] for c in constraints)
+
+
+def _role_and_policy(template: dict[str, Any], name: str) -> tuple[dict, dict]:
+    (role_id, role), = [(k, r) for k, r in _resources(template, "AWS::IAM::Role").items()
+                        if r["Properties"].get("RoleName") == name]
+    (policy,) = [p for p in _resources(template, "AWS::IAM::Policy").values()
+                 if p["Properties"]["Roles"] == [{"Ref": role_id}]]
+    return role["Properties"], policy["Properties"]["PolicyDocument"]
+
+
+def test_recipient_accounts_get_the_same_launch_role_as_a_stackset_template(
+        synth: Synth) -> None:
+    path = synth.recipient_role_path()
+    assert path is not None, "no launch-role template for the recipient accounts"
+    recipient = json.loads(path.read_text())
+    name = TEST_SETTINGS["localLaunchRoleName"]
+    home_role, home_policy = _role_and_policy(synth.portfolio_json(), name)
+    role, policy = _role_and_policy(recipient, name)
+    assert policy == home_policy
+    assert role == home_role
+    # Deployable as a StackSet into accounts without CDK bootstrap: nothing but the role.
+    assert "Parameters" not in recipient and "Rules" not in recipient
+    assert {r["Type"] for r in recipient["Resources"].values()} == {
+        "AWS::IAM::Role", "AWS::IAM::Policy"}
+
+
+def test_an_unshared_portfolio_has_no_recipient_template(synth_unshared: Synth) -> None:
+    assert synth_unshared.recipient_role_path() is None
+    roles = _resources(synth_unshared.portfolio_json(), "AWS::IAM::Role").values()
+    assert not any("RoleName" in r["Properties"] for r in roles)

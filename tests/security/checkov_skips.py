@@ -2,7 +2,8 @@
 
 GLOBAL: a check that does not fit this architecture anywhere.
 RESOURCE: one check on one resource, keyed (template, check, "<Type>.<logical ID stem>"),
-where template is "portfolio" or a product slug and the stem is the logical ID without
+where template is "portfolio", "launch-role" (the recipient accounts' launch-role
+template) or a product slug and the stem is the logical ID without
 CDK's 8-character hash suffix (stable while the construct path is).
 Stale RESOURCE entries fail test_checkov.py, so the list only shrinks with the findings.
 """
@@ -58,6 +59,10 @@ RESOURCE: dict[tuple[str, str, str], str] = {
         _LAUNCH_ROLE_WRITES,
     ("portfolio", "CKV_AWS_111", "AWS::IAM::Policy.NotebookLaunchRolePolicy"):
         _LAUNCH_ROLE_WRITES,
+    # With localLaunchRoleName (required when the portfolio is shared): the one named launch
+    # role in this account, and the same role in the recipients' StackSet template.
+    ("portfolio", "CKV_AWS_111", "AWS::IAM::Policy.LaunchRolePolicy"): _LAUNCH_ROLE_WRITES,
+    ("launch-role", "CKV_AWS_111", "AWS::IAM::Policy.LaunchRolePolicy"): _LAUNCH_ROLE_WRITES,
     # --- mlflow-core ---
     ("mlflow-core", "CKV_AWS_18", "AWS::S3::Bucket.ArtifactsBucket"): "Clients never reach "
         "the bucket: every artifact call goes through the auth proxy, whose JSON access log "

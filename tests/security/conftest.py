@@ -34,11 +34,27 @@ def require_tool(path: Path, install_hint: str) -> Path:
     return path
 
 
-def template_files(synth: Any) -> dict[str, Path]:
-    """Every template a user can launch, by a stable name: the portfolio, each product's
-    current version (by slug) and each released version still served from its snapshot
-    (slug@version)."""
+# The same portfolio synthesized without sharing (a launch role per product): its template
+# is scanned too, under PORTFOLIO + "@" + this, so skips and allow-list entries keyed by
+# "portfolio" apply to both variants.
+UNSHARED_VARIANT = "per-product-roles"
+# The recipient accounts' launch-role template (portfolio.launch_role.RecipientLaunchRoleStack).
+RECIPIENT_ROLE = "launch-role"
+
+
+def template_files(synth: Any, unshared: Any = None) -> dict[str, Path]:
+    """Every template a user can launch or an admin deploys, by a stable name: the portfolio
+    (shared, with the local launch role), the recipient accounts' launch-role template,
+    each product's current version (by slug), each released version still served from its
+    snapshot (slug@version) and, given the unshared synth, its portfolio template
+    (portfolio@per-product-roles). Names are "<template>@<variant>"; the part before "@"
+    keys the skip and allow lists."""
     files = {PORTFOLIO: synth.outdir / synth.stack.template_file}
+    recipient = synth.recipient_role_path()
+    if recipient is not None:
+        files[RECIPIENT_ROLE] = recipient
+    if unshared is not None:
+        files[f"{PORTFOLIO}@{UNSHARED_VARIANT}"] = unshared.outdir / unshared.stack.template_file
     for spec in PRODUCTS:
         files[spec.slug] = synth.product_path(spec.slug)
         for old in spec.released:
@@ -49,14 +65,14 @@ def template_files(synth: Any) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def templates(synth: Any) -> dict[str, dict[str, Any]]:
-    """Template JSON by name (see template_files)."""
-    return {name: json.loads(path.read_text()) for name, path in template_files(synth).items()}
+def template_paths(synth: Any, synth_unshared: Any) -> dict[str, Path]:
+    return template_files(synth, synth_unshared)
 
 
 @pytest.fixture(scope="session")
-def template_paths(synth: Any) -> dict[str, Path]:
-    return template_files(synth)
+def templates(template_paths: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """Template JSON by name (see template_files)."""
+    return {name: json.loads(path.read_text()) for name, path in template_paths.items()}
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

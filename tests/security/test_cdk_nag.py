@@ -17,13 +17,14 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_servicecatalog as servicecatalog
 from cdk_nag import AwsSolutionsChecks
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
-from portfolio.app import build_app
-from tests.conftest import make_context
+from portfolio.app import RECIPIENT_ROLE_STACK_NAME, STACK_NAME, build_app, recipient_role_stack
+from tests.conftest import UNSHARED, make_context
 
 REPORT_NAMES = ("validation-report.json", "policy-validation-report.json")
 # cdk-nag reports one finding per offending value for these: an acknowledgment must name it
@@ -48,6 +49,8 @@ class NagRun:
     app: cdk.App
     error: str | None
     report: dict[str, Any]
+    outdir: Path | None = None
+    variant: str = ""
 
     def violations(self) -> list[str]:
         out = []
@@ -75,11 +78,25 @@ def run_validations(app: cdk.App, outdir: Path) -> NagRun:
     return NagRun(app, error, report)
 
 
-@pytest.fixture(scope="module")
-def nag(tmp_path_factory: pytest.TempPathFactory) -> NagRun:
+# Both shapes of the app: shared (one local launch role, plus the recipients' launch-role
+# stack) and single-account (a launch role per product).
+VARIANTS = {"shared-local-role": {}, "unshared-per-product-roles": UNSHARED}
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def nag(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> NagRun:
     outdir = tmp_path_factory.mktemp("nag.out")
-    app, _ = build_app(make_context(), outdir=str(outdir))
-    return run_validations(app, outdir)
+    app, _ = build_app(make_context(**VARIANTS[request.param]), outdir=str(outdir))
+    run = run_validations(app, outdir)
+    run.outdir, run.variant = outdir, request.param
+    return run
+
+
+def test_nag_checks_every_stack_of_the_variant(nag: NagRun) -> None:
+    stacks = {c.node.id for c in nag.app.node.children if cdk.Stack.is_stack(c)}
+    shared = not VARIANTS[nag.variant]
+    assert stacks == ({STACK_NAME, RECIPIENT_ROLE_STACK_NAME} if shared else {STACK_NAME})
+    assert (recipient_role_stack(nag.app) is not None) is shared
 
 
 # --- the gate -----------------------------------------------------------------------------
@@ -228,3 +245,127 @@ def test_acknowledgment_checks_reject_a_stack_wide_vague_or_unnamed_acknowledgme
     assert "whole stack" in problems
     assert "not a real justification" in problems
     assert "must name the finding" in problems
+
+
+# --- acknowledged wildcards really occur ---------------------------------------------------
+IAM5 = "AwsSolutions-IAM5"
+
+
+def _iam5_acks(node: IConstruct) -> set[str]:
+    """The IAM5 findings acknowledged on this node itself, e.g. "Resource::*"."""
+    return {rule.split("[", 1)[1][:-1]
+            for entry in node.node.metadata
+            if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+            for rule in dict(entry.data)
+            if RULE_ID.match(rule) and RULE_ID.match(rule).group(1) == IAM5 and "[" in rule}
+
+
+def _outside_products(node: IConstruct) -> bool:
+    return not any(isinstance(s, servicecatalog.ProductStack) for s in node.node.scopes)
+
+
+def acknowledged_iam5(app: cdk.App) -> dict[str, tuple[set[str], list[dict[str, Any]]]]:
+    """Construct path -> (acknowledged IAM5 findings, the synthesized IAM policy documents of
+    every policy under it), for the portfolio and launch-role stacks (not product stacks)."""
+    out: dict[str, tuple[set[str], list[dict[str, Any]]]] = {}
+    for node in app.node.find_all():
+        acks = _iam5_acks(node)
+        if not acks or not _outside_products(node):
+            continue
+        stack = cdk.Stack.of(node)
+        template = json.loads((Path(app.outdir) / stack.template_file).read_text())
+        documents = []
+        for child in node.node.find_all():
+            if isinstance(child, iam.CfnPolicy):
+                logical_id = stack.resolve(child.logical_id)
+                documents.append(template["Resources"][logical_id]["Properties"]
+                                 ["PolicyDocument"])
+        out[node.node.path] = (acks, documents)
+    return out
+
+
+def nag_iam5_findings(tmp_path: Path, documents: dict[str, list[dict[str, Any]]]
+                      ) -> dict[str, set[str]]:
+    """What cdk-nag itself reports (IAM5, unacknowledged) for these policy documents, by
+    key: each key's documents go into their own construct of a fresh app."""
+    app = cdk.App(outdir=str(tmp_path), analytics_reporting=False)
+    stack = cdk.Stack(app, "Findings")
+    paths = {}
+    for i, (key, docs) in enumerate(sorted(documents.items())):
+        scope = Construct(stack, f"Node{i}")
+        paths[scope.node.path] = key
+        for j, doc in enumerate(docs):
+            iam.CfnPolicy(scope, f"Policy{j}", policy_document=doc, policy_name=f"p{j}",
+                          roles=["placeholder"])
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    run = run_validations(app, tmp_path)
+    found: dict[str, set[str]] = {key: set() for key in documents}
+    for plugin in run.report.get("pluginReports", []):
+        for v in plugin.get("violations", []):
+            m = RULE_ID.match(v["ruleName"])
+            if not m or m.group(1) != IAM5 or not m.group(2):
+                continue
+            for c in v["violatingConstructs"]:
+                key = paths["/".join(c["constructPath"].split("/")[:2])]
+                found[key].add(m.group(2)[1:-1])
+    return found
+
+
+def test_every_acknowledged_wildcard_occurs_in_the_policies_it_covers(
+    nag: NagRun, tmp_path: Path,
+) -> None:
+    """An acknowledgment for a wildcard the policy does not have would silently accept it
+    if it appeared later: each acknowledged IAM5 finding must be one cdk-nag reports for
+    the policies under that construct when nothing is acknowledged."""
+    acked = acknowledged_iam5(nag.app)
+    launch_roles = [p for p in acked if p.endswith("LaunchRolePolicy")]
+    assert launch_roles, "no launch-role acknowledgments found: the walk is broken"
+    found = nag_iam5_findings(tmp_path, {p: docs for p, (_, docs) in acked.items()})
+    stale = {p: sorted(acks - found[p]) for p, (acks, _) in acked.items() if acks - found[p]}
+    assert not stale, f"acknowledged wildcards that do not occur: {stale}"
+    for path in launch_roles:  # derived from the policy: exactly its findings
+        assert acked[path][0] == found[path], path
+
+
+def test_launch_roles_acknowledge_only_their_own_wildcards(nag: NagRun) -> None:
+    acked = acknowledged_iam5(nag.app)
+    roles = {p.rsplit("/", 1)[-1]: acks for p, (acks, _) in acked.items()
+             if p.endswith("LaunchRolePolicy")}
+    if "NotebookLaunchRolePolicy" in roles:  # per-product roles differ by product
+        assert roles["NotebookLaunchRolePolicy"] != roles["MlflowCoreLaunchRolePolicy"]
+        assert not any("s3:::sc-*" in a or "servicediscovery" in a
+                       for a in roles["NotebookLaunchRolePolicy"])
+        assert "Action::servicediscovery:*" in roles["MlflowCoreLaunchRolePolicy"]
+    else:
+        assert set(roles) == {"LaunchRolePolicy"}
+    policies = [n for n in nag.app.node.find_all()
+                if isinstance(n, iam.Policy) and n.node.id.endswith("LaunchRolePolicy")]
+    assert {p.node.path for p in policies} == {p for p in acked if p.endswith("LaunchRolePolicy")}
+    whole_service = []
+    for policy in policies:
+        reasons = {rule: reason for entry in policy.node.metadata
+                   if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+                   for rule, reason in dict(entry.data).items()}
+        assert len(set(reasons.values())) > len(reasons) // 2, "reasons are not specific"
+        whole = [r for k, r in reasons.items() if re.search(r"Action::[\w-]+:\*\]$", k)]
+        assert all(r.startswith("Whole-service wildcard") for r in whole), whole
+        assert not any("per-service verb" in r for r in reasons.values())
+        whole_service += whole
+    assert whole_service, "the core's whole-service wildcards were not found"
+
+
+def test_the_occurrence_check_catches_a_stale_acknowledgment(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path / "out"), analytics_reporting=False)
+    stack = cdk.Stack(app, "Tiny")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"],
+                                           resources=["arn:aws:s3:::bucket/*"]))
+    cdk.Validations.of(role).acknowledge(
+        cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*]",
+                           reason="Objects of the one bucket this role reads."),
+        cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::*]",
+                           reason="Stale: the policy has no such wildcard any more."))
+    app.synth()
+    acked = acknowledged_iam5(app)
+    found = nag_iam5_findings(tmp_path / "check", {p: d for p, (_, d) in acked.items()})
+    assert acked["Tiny/Role"][0] - found["Tiny/Role"] == {"Resource::*"}

@@ -17,7 +17,13 @@ from typing import Any
 import pytest
 
 from tests.security import checkov_skips
-from tests.security.conftest import TOOLS_VENV, require_tool
+from tests.security.conftest import (
+    PORTFOLIO,
+    RECIPIENT_ROLE,
+    TOOLS_VENV,
+    UNSHARED_VARIANT,
+    require_tool,
+)
 
 CHECKOV = TOOLS_VENV / "checkov"
 _HASH_SUFFIX = re.compile(r"[0-9A-F]{8}$")
@@ -92,6 +98,16 @@ def test_checkov_finds_no_failures_outside_the_skip_list(
         f"{len(left)} failed checkov check(s); fix them, or add a skip with the reason in "
         "tests/security/checkov_skips.py:\n" + "\n".join(f"  {f} [stem {f.stem}]" for f in left)
     )
+
+
+def test_checkov_scans_both_portfolio_variants_and_the_recipient_role(
+    checkov_result: tuple[list[Failure], dict[str, Any]],
+) -> None:
+    """The launch-role write check fails on every launch-role policy (skipped with a reason):
+    seeing it in each of these templates proves each was scanned."""
+    failures, _ = checkov_result
+    by_template = {f.template for f in failures if f.check_id == "CKV_AWS_111"}
+    assert {PORTFOLIO, f"{PORTFOLIO}@{UNSHARED_VARIANT}", RECIPIENT_ROLE} <= by_template
 
 
 def test_every_resource_skip_still_matches_a_failure(

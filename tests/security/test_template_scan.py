@@ -15,7 +15,7 @@ import pytest
 
 from service_templates.mlflow_core.render import AUTH_MODES, ProxyConfig, render_nginx_conf
 from tests.security import scan
-from tests.security.conftest import ROOT
+from tests.security.conftest import RECIPIENT_ROLE, ROOT, UNSHARED_VARIANT
 from tests.security.wildcard_allowlist import ALLOWED
 
 Templates = dict[str, dict[str, Any]]
@@ -40,7 +40,10 @@ def test_templates_pass(check: str, templates: Templates) -> None:
 
 
 def test_every_template_was_scanned(templates: Templates) -> None:
-    assert {"portfolio", "mlflow-core", "private-api", "notebook"} <= set(templates)
+    # Both shapes of the portfolio (shared with a local launch role; one role per product)
+    # and the recipient accounts' launch-role template.
+    assert {"portfolio", f"portfolio@{UNSHARED_VARIANT}", RECIPIENT_ROLE, "mlflow-core",
+            "private-api", "notebook"} <= set(templates)
     assert all(t.get("Resources") for t in templates.values())
 
 

@@ -60,3 +60,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("mlflow-core", "logs:DescribeLogGroups"): "ECS Exec checks its log destination; "
         "DescribeLogGroups supports no resource-level permissions (read-only).",
 }
+
+# The recipient accounts' launch-role template (portfolio.launch_role.RecipientLaunchRoleStack)
+# holds the same launch-role policy as the portfolio: the same statements, the same reasons.
+ALLOWED.update({
+    ("launch-role", sid): reason for (template, sid), reason in list(ALLOWED.items())
+    if template == "portfolio" and (sid == "ValidateTemplates" or sid.startswith("Manage"))
+})
