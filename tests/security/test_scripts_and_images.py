@@ -7,8 +7,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -201,19 +204,47 @@ def test_shellcheck_gate_can_fail(tmp_path: Path) -> None:
 
 
 # --- dependency audit ---------------------------------------------------------------------
-def pins(path: Path) -> dict[str, Version]:
-    out = {}
-    for line in path.read_text().splitlines():
+def requirement_lines(text: str) -> list[str]:
+    """Requirement specifiers of a requirements/lock file: comments, `--hash=` and other
+    options dropped, backslash continuations joined."""
+    out = []
+    for line in text.replace("\\\n", " ").splitlines():
         line = line.split("#", 1)[0].strip()
-        if line:
-            req = Requirement(line)
-            (spec,) = req.specifier
-            assert spec.operator == "==", f"{path.name}: {line} is not an exact pin"
-            out[canonicalize_name(req.name)] = Version(spec.version)
+        if not line or line.startswith("-"):  # blank, or an option line (--index-url ...)
+            continue
+        out.append(" ".join(t for t in line.split() if not t.startswith("--hash")))
     return out
 
 
-LOCK_FILES = ("constraints.txt", "constraints-tools.txt")
+def pins(path: Path) -> dict[str, Version]:
+    out = {}
+    for line in requirement_lines(path.read_text()):
+        req = Requirement(line)
+        (spec,) = req.specifier
+        assert spec.operator == "==", f"{path.name}: {line} is not an exact pin"
+        out[canonicalize_name(req.name)] = Version(spec.version)
+    return out
+
+
+# The project's and the tools' locks, and the pins of the MLflow server image (its direct
+# requirements and, when present, the full lock beside them).
+SERVER_IMAGE = Path("docker/mlflow_core/server")
+IMAGE_PINS = (SERVER_IMAGE / "requirements.txt", SERVER_IMAGE / "requirements.lock")
+LOCK_FILES = ("constraints.txt", "constraints-tools.txt",
+              *(str(p) for p in IMAGE_PINS if (ROOT / p).exists()))
+
+
+def test_the_server_images_pins_are_audited() -> None:
+    assert str(IMAGE_PINS[0]) in LOCK_FILES, "the server image's requirements.txt is gone"
+    assert all(str(p) in LOCK_FILES for p in IMAGE_PINS if (ROOT / p).exists())
+
+
+def test_requirement_lines_read_hashed_locks() -> None:
+    lock = ("# generated\nmlflow[auth]==3.17.2 \\\n    --hash=sha256:aa \\\n"
+            "    --hash=sha256:bb\n--index-url https://example.org/simple\n"
+            "pymysql==1.2.4 ; python_version >= '3.9' --hash=sha256:cc\n")
+    assert requirement_lines(lock) == ["mlflow[auth]==3.17.2",
+                                       "pymysql==1.2.4 ; python_version >= '3.9'"]
 
 
 @pytest.mark.parametrize("lock", LOCK_FILES)
@@ -233,17 +264,31 @@ class AuditUnavailable(Exception):
 _SOURCE_UNREACHABLE: list[str] = []
 
 
+# Per request (pip-audit's --timeout) and for a whole run: a network that accepts
+# connections and never answers would otherwise hold the run for as long as it likes.
+REQUEST_TIMEOUT_SECONDS = 20
+AUDIT_TIMEOUT_SECONDS = 600
+
+
 def pip_audit(requirements: Path) -> list[dict[str, Any]]:
     """pip-audit's per-dependency results; AuditUnavailable if it could not get data."""
     pip_audit_bin = require_tool(PIP_AUDIT, "run `make setup` (scripts/install_tools.sh)")
     if _SOURCE_UNREACHABLE:  # found out once this run; each lookup would time out again
         raise AuditUnavailable(_SOURCE_UNREACHABLE[0])
-    proc = subprocess.run(
-        [str(pip_audit_bin), "-r", str(requirements), "--no-deps", "--disable-pip",
-         "--format", "json", "--progress-spinner", "off", "--timeout", "20"],
-        capture_output=True, text=True, check=False, timeout=600,
-        env={**os.environ, "PIP_NO_INPUT": "1"},
-    )
+    try:
+        proc = subprocess.run(
+            [str(pip_audit_bin), "-r", str(requirements), "--no-deps", "--disable-pip",
+             "--format", "json", "--progress-spinner", "off",
+             "--timeout", str(REQUEST_TIMEOUT_SECONDS)],
+            capture_output=True, text=True, check=False, timeout=AUDIT_TIMEOUT_SECONDS,
+            env={**os.environ, "PIP_NO_INPUT": "1"},
+        )
+    except subprocess.TimeoutExpired:
+        _SOURCE_UNREACHABLE.append(
+            f"the vulnerability data source did not answer: pip-audit was stopped after "
+            f"{AUDIT_TIMEOUT_SECONDS} s (the network accepts connections but does not "
+            "respond, e.g. a silent proxy or firewall)")
+        raise AuditUnavailable(_SOURCE_UNREACHABLE[0]) from None
     if proc.returncode not in (0, 1) or not proc.stdout.strip():
         last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise AuditUnavailable(f"pip-audit exited {proc.returncode}: {last[:300]}")
@@ -299,3 +344,56 @@ def test_pip_audit_reports_a_known_vulnerable_pin(tmp_path: Path) -> None:
         audit_unavailable(str(exc))
         return
     assert any(d.get("vulns") for d in deps), deps
+
+
+@pytest.fixture
+def silent_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A proxy that accepts connections and never answers: a network that hangs."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    yield len(held)
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_hanging_audit_source_says_not_audited(
+    silent_proxy: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No uncaught TimeoutExpired: the audit stops and says plainly that nothing was
+    audited (skipped locally, as when the source refuses)."""
+    module = sys.modules[__name__]
+    monkeypatch.setattr(module, "AUDIT_TIMEOUT_SECONDS", 3)
+    monkeypatch.setattr(module, "_SOURCE_UNREACHABLE", [])
+    monkeypatch.setattr(module, "in_ci", lambda: False)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("requests==2.32.4\n")
+    with pytest.raises(AuditUnavailable, match=r"did not answer.*stopped after 3 s") as err:
+        pip_audit(requirements)
+    with pytest.raises(AuditUnavailable, match="did not answer"):  # remembered: no 2nd wait
+        pip_audit(requirements)
+    with pytest.raises(pytest.skip.Exception,
+                       match="dependencies NOT audited for known vulnerabilities: the "
+                       "vulnerability data source did not answer"):
+        audit_unavailable(str(err.value))
