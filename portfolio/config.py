@@ -63,6 +63,9 @@ class PortfolioConfig:
     bounds: Bounds = Bounds()
     notification_topic_arn: str | None = None
     local_launch_role_name: str | None = None
+    # The MLflow core self-service actions (restart, rotate login). They act on whatever
+    # deployment name the user types (SECURITY.md): off where teams share an account.
+    self_service_actions: bool = True
     # product slug -> version names with guidance DEPRECATED (no new launches).
     deprecated_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -79,6 +82,7 @@ _KEYS = {
     "bounds": "bounds",
     "notificationTopicArn": "notification_topic_arn",
     "localLaunchRoleName": "local_launch_role_name",
+    "selfServiceActions": "self_service_actions",
     "deprecatedVersions": "deprecated_versions",
 }
 _BOUND_KEYS = {
@@ -127,6 +131,12 @@ def _optional(raw: Any, path: str, pattern: re.Pattern[str], what: str) -> str |
         return None
     if not isinstance(raw, str) or not pattern.match(raw):
         raise _fail(path, f"{raw!r} is not {what}")
+    return raw
+
+
+def _flag(raw: Any, path: str) -> bool:
+    if not isinstance(raw, bool):
+        raise _fail(path, f"must be true or false, got {raw!r}")
     return raw
 
 
@@ -279,6 +289,8 @@ def from_context(
                                          _TOPIC, "an SNS topic ARN"),
         local_launch_role_name=_optional(raw.get("localLaunchRoleName"), "localLaunchRoleName",
                                          _ROLE_NAME, "an IAM role name"),
+        self_service_actions=_flag(raw.get("selfServiceActions", default.self_service_actions),
+                                   "selfServiceActions"),
         deprecated_versions=_deprecated(raw.get("deprecatedVersions", {}), known_versions),
     )
     _require_local_role_for_sharing(config)

@@ -77,7 +77,8 @@ class PortfolioStack(cdk.Stack):
         self._constrain()
         self.core_actions = CoreServiceActions(
             self, "CoreActions", product=self.products[MLFLOW_CORE.slug],
-            versions=[v.name for v in MLFLOW_CORE.versions])
+            versions=[v.name for v in MLFLOW_CORE.versions],
+        ) if config.self_service_actions else None
         self._outputs()
 
     # --- access -----------------------------------------------------------------------

@@ -126,3 +126,16 @@ def test_rotation_script_writes_a_new_password_and_keeps_the_username(
     assert value["password"] != "old" and len(value["password"]) == 32
     assert value["password"].isalnum()
     assert "password" not in json.dumps(result)
+
+
+def test_actions_can_be_left_out_where_teams_share_an_account(tmp_path) -> None:
+    """selfServiceActions=false: no documents, actions, associations or action role (the
+    mitigation SECURITY.md gives for actions acting on any deployment name)."""
+    from tests.conftest import synth_app
+
+    template = synth_app(tmp_path, selfServiceActions=False).portfolio_json()
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert not types & {"AWS::SSM::Document", SC + "ServiceAction",
+                        SC + "ServiceActionAssociation"}
+    assert not [k for k in template["Resources"] if k.startswith("CoreActions")]
+    assert SC + "CloudFormationProduct" in types
