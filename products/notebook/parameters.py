@@ -50,10 +50,12 @@ PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec(
         "DirectInternetAccess", "Direct internet access (vpc only)",
-        "Disabled: all traffic goes through the VPC (internet through its NAT gateway or VPC "
-        "endpoints). Enabled: SageMaker adds its own internet path. A notebook using the "
-        "private API always has internet access, since it is outside the VPC.",
-        ACCESS, default="Disabled", allowed_values=("Disabled", "Enabled"),
+        "auto: what the deployment's network needs: Disabled where its private subnets reach "
+        "the internet through a NAT gateway (prod, or an existing VPC), Enabled for a dev "
+        "deployment whose new VPC has no NAT gateway. Disabled: all traffic goes through the "
+        "VPC. Enabled: SageMaker adds its own internet path. A notebook using the private API "
+        "always has internet access, since it is outside the VPC.",
+        ACCESS, default="auto", allowed_values=("auto", "Disabled", "Enabled"),
     ),
     ParamSpec(
         "RootAccess", "Root access",

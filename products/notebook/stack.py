@@ -36,7 +36,9 @@ class NotebookStack(PlatformProductStack):
 
         self.execution = NotebookRole(
             self, "Execution", deployment=self.deployment,
-            secret_arn=published_value(self.deployment, "credentials-secret-arn"),
+            # The shared login in basic mode; in per-user mode (where the deployment's login
+            # is the admin's) and iam mode an ARN that names no secret.
+            secret_arn=published_value(self.deployment, "shared-login-secret-arn"),
             private_api_invoke_arn=published_value(self.deployment, "api-invoke-arn"),
             uses_private_api=self.uses_private_api, full_access=self.full_access,
         )
@@ -87,7 +89,7 @@ class NotebookStack(PlatformProductStack):
             .InstanceMetadataServiceConfigurationProperty(
                 minimum_instance_metadata_service_version="2"),
             direct_internet_access=cdk.Fn.condition_if(
-                in_vpc, p.text("DirectInternetAccess"), "Enabled").to_string(),
+                in_vpc, self._direct_internet_access(), "Enabled").to_string(),
         )
         # The role's default policy must exist before the lifecycle script reads SSM at first
         # start (not the conditional private API policy: a DependsOn on it would break launch).
@@ -104,7 +106,20 @@ class NotebookStack(PlatformProductStack):
         )
         acknowledge(
             notebook, "AwsSolutions-SM3",
-            "Direct internet access is Disabled by default in the VPC (a launch parameter); "
-            "outside the VPC (private-api) SageMaker's internet path is the only path.",
+            "In the VPC, direct internet access is Disabled by default wherever the private "
+            "subnets reach the internet through NAT (auto); a dev core without a NAT gateway "
+            "has no other path. Outside the VPC (private-api) SageMaker's path is the only one.",
         )
         return notebook
+
+    def _direct_internet_access(self) -> str:
+        """auto: the value the core publishes for its private subnets (Disabled behind NAT,
+        Enabled in a dev VPC without NAT); otherwise the user's choice."""
+        p = self.params
+        auto = cdk.CfnCondition(
+            self, "DirectInternetAccessAuto",
+            expression=cdk.Fn.condition_equals(p.text("DirectInternetAccess"), "auto"))
+        return cdk.Fn.condition_if(
+            auto.logical_id,
+            published_value(self.deployment, "notebook-direct-internet-access"),
+            p.text("DirectInternetAccess")).to_string()

@@ -31,13 +31,20 @@ args = sys.argv[1:]
 with open({log!r}, "a") as log:
     log.write(json.dumps(args) + "\\n")
 values = json.load(open({values!r}))
-if args[:2] == ["ssm", "get-parameter"]:
-    name = args[args.index("--name") + 1]
-    if name in values:
-        print(values[name])
-        sys.exit(0)
-    print("ParameterNotFound", file=sys.stderr)
-    sys.exit(254)
+if args[:2] == ["ssm", "get-parameters"]:
+    if values.get("__unreachable__"):
+        print("Connect timeout on endpoint URL: https://ssm.example", file=sys.stderr)
+        sys.exit(255)
+    start = args.index("--names") + 1
+    end = next((i for i in range(start, len(args)) if args[i].startswith("--")), len(args))
+    # What --query 'Parameters[].[Name,Value]' --output text prints: the found ones only.
+    assert args[args.index("--query") + 1] == "Parameters[].[Name,Value]", args
+    assert args[args.index("--output") + 1] == "text", args
+    assert len(args[start:end]) <= 10, "get-parameters takes at most 10 names"
+    for name in args[start:end]:
+        if name in values:
+            print(name + "\t" + values[name])
+    sys.exit(0)
 print("unexpected aws call", args, file=sys.stderr)
 sys.exit(2)
 """

@@ -13,6 +13,9 @@ from scripts.local_stack import LocalStack, MariaDB, ServerProcess, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+LOG_METRIC = "/api/2.0/mlflow/runs/log-metric"
+CREATE_RUN = "/api/2.0/mlflow/runs/create"
+
 
 def _metric_rows(mariadb: MariaDB, db_name: str, run_id: str) -> int:
     sql = f"SELECT COUNT(*) FROM `{db_name}`.metrics WHERE run_uuid = %s"  # noqa: S608 - fixture name
@@ -63,6 +66,8 @@ def test_database_restart_during_logging_loses_no_metric(
     client = mlflow.tracking.MlflowClient()
     experiment = mlflow.set_experiment("fault-db-restart")
     run_id = client.create_run(experiment.experiment_id).info.run_id
+    access_log = as_client.proxies[0].access_log
+    offset = access_log.stat().st_size
     logged: list[int] = []
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -92,6 +97,13 @@ def test_database_restart_during_logging_loses_no_metric(
     assert not errors, errors
     assert before_restart > 0 and len(logged) > before_restart
     assert _metric_rows(mariadb, as_client.db_name, run_id) == len(logged)
+    # The fault really hit the request path: some log-metric calls failed with a 5xx while the
+    # database was down, and the client retried them (more calls than metrics logged).
+    calls = [e for e in _new_access_lines(access_log, offset) if e["path"] == LOG_METRIC]
+    failed = [e for e in calls if int(e["status"]) >= 500]  # type: ignore[call-overload]
+    assert failed, "no request failed during the restart: the fault never hit the server"
+    assert len(calls) >= len(logged) + len(failed)
+    assert sum(1 for e in calls if e["status"] == 200) == len(logged)
 
 
 def test_eight_concurrent_clients_for_30s_get_no_5xx_and_lose_no_metric(
@@ -131,6 +143,12 @@ def test_eight_concurrent_clients_for_30s_get_no_5xx_and_lose_no_metric(
     statuses = [int(e["status"]) for e in entries]  # type: ignore[call-overload]
     assert [s for s in statuses if s >= 500] == []
     assert sum(counts) > 8 * 10, counts
+    # "No 5xx" must come from a log that saw the load: every call made is in it.
+    creates = [e for e in entries if e["path"] == CREATE_RUN]
+    metric_calls = [e for e in entries if e["path"] == LOG_METRIC]
+    assert len(creates) >= len(runs)
+    assert len(metric_calls) >= sum(counts)
+    assert len(entries) >= sum(counts) + len(runs)
     for run_id, count in zip(runs, counts, strict=True):
         assert _metric_rows(mariadb, as_client.db_name, run_id) == count
 

@@ -86,10 +86,26 @@ RESOURCE: dict[tuple[str, str, str], str] = {
         "Monitoring is OS-level performance telemetry, not a security control; it needs a "
         "monitoring role and keeps writing to CloudWatch Logs while the dev database would "
         "otherwise pause. The Monitoring construct alarms on the cluster's metrics.",
+    ("mlflow-core", "CKV_AWS_65", "AWS::ECS::Cluster.ServiceCluster"): "Container Insights "
+        "is Fn::If on the Profile: enabled in prod, disabled in dev, where its custom metrics "
+        "and performance logs would cost more than the task itself; the alarms and dashboard "
+        "use the free AWS/ECS and ALB metrics. Checkov cannot evaluate the condition "
+        "(test_service.py::test_container_insights_only_in_prod checks both values).",
     # --- private-api ---
     ("private-api", "CKV_AWS_117", "AWS::Lambda::Function.KeepAliveFunction"): "The "
         "keep-alive calls the API's public execute-api endpoint (to keep the VPC link "
         "active); inside a VPC it would need a NAT gateway or an endpoint for one ping.",
+    ("private-api", "CKV_AWS_115", "AWS::Lambda::Function.KeepAliveFunction"): "One "
+        "scheduled call a day. Reserving concurrency, even 1, fails the launch in accounts "
+        "whose concurrency quota is at the minimum (new accounts: Lambda keeps 100 unreserved), "
+        "and protects nothing here.",
+    ("private-api", "CKV_AWS_117", "AWS::Lambda::Function.AuthPairingFunction"): "The "
+        "pairing check reads one SSM parameter and answers CloudFormation's presigned S3 URL, "
+        "both public endpoints, once per launch or update; inside a VPC it would need NAT or "
+        "two interface endpoints, and a dev core has neither.",
+    ("private-api", "CKV_AWS_115", "AWS::Lambda::Function.AuthPairingFunction"): "Invoked "
+        "only by CloudFormation, once per launch or update of the product; reserving "
+        "concurrency would fail launches in accounts at the minimum quota, for no protection.",
     # --- notebook ---
     ("notebook", "CKV_AWS_187", "AWS::SageMaker::NotebookInstance.Notebook"): "SageMaker "
         "always encrypts the notebook's ML storage volume with the AWS managed key; it holds "

@@ -83,7 +83,7 @@ def test_sample_notebook_trains_registers_and_loads_back(
         DEPLOYMENT,
         tracking_url=stack.tracking_uri,
         auth_mode="basic",
-        credentials_secret_arn=_secret(endpoint, stack),
+        shared_login_secret_arn=_secret(endpoint, stack),
         mlflow_version=MLFLOW_VERSION,
     )
     scripts = render_lifecycle(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from mlflow_platform import contract
 from tests.helpers.contract import ssm_keys_read, ssm_keys_written, unparsed_ssm_references
 
@@ -15,8 +13,10 @@ API_KEYS = {k.name for k in contract.API_KEYS}
 
 def test_reads_core_values_and_the_private_api_invoke_arn(template_json: dict[str, Any]) -> None:
     read = ssm_keys_read(template_json)
-    assert read == {"credentials-secret-arn", "private-subnet-ids", "client-security-group-id",
-                    "api-invoke-arn"}
+    # shared-login-secret-arn, not credentials-secret-arn: in per-user mode the latter is the
+    # admin's login, which a notebook must never be able to read.
+    assert read == {"shared-login-secret-arn", "private-subnet-ids", "client-security-group-id",
+                    "notebook-direct-internet-access", "api-invoke-arn"}
     assert read <= CORE_KEYS | API_KEYS
     assert unparsed_ssm_references(template_json) == []
 
@@ -41,6 +41,5 @@ def test_core_template_writes_what_the_notebook_reads(
     synth: Any, template_json: dict[str, Any]
 ) -> None:
     written = ssm_keys_written(synth.product_json("mlflow-core"))
-    if not written:
-        pytest.skip("the MLflow core template writes no SSM parameters yet")
+    assert written
     assert ssm_keys_read(template_json) & CORE_KEYS <= written

@@ -30,7 +30,10 @@ LONGEST = "d" + "x" * 30 + "1"
 DEPLOYMENT = "team-a"
 SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:mlflow/team-a-AbCdEf"
 CORE = {"tracking_url": "http://internal-mlflow-123.us-east-1.elb.amazonaws.com",
-        "auth_mode": "basic", "credentials_secret_arn": SECRET, "mlflow_version": "3.17.2"}
+        "auth_mode": "basic", "shared_login_secret_arn": SECRET, "mlflow_version": "3.17.2"}
+# What core publishes as shared-login-secret-arn outside basic mode: an ARN naming no secret.
+NO_SECRET = ("arn:aws:secretsmanager:us-east-1:111111111111:secret:"
+             "mlflow-platform/team-a/no-shared-login")
 API = {"api_url": "https://abc123.execute-api.us-east-1.amazonaws.com"}
 
 
@@ -59,11 +62,16 @@ def test_scripts_fit_sagemakers_limit_even_base64_encoded(hook: str) -> None:
     assert len(base64.b64encode(text.encode())) <= MAX_SCRIPT_CHARS
 
 
-def test_on_start_reads_only_published_contract_keys() -> None:
-    keys = set(re.findall(r"\$\(published ([a-z-]+)\)", _scripts("vpc").on_start))
-    assert keys == {"auth-mode", "credentials-secret-arn", "api-url", "api-authorization",
-                    "tracking-url", "mlflow-version"}
-    assert keys <= {k.name for k in contract.CORE_KEYS + contract.API_KEYS}
+def test_on_start_reads_only_published_contract_keys_in_one_call() -> None:
+    script = _scripts("vpc").on_start
+    used = set(re.findall(r"\$\(published ([a-z-]+)\)", script))
+    fetched = set(re.findall(r'"/mlflow-platform/\$DEPLOYMENT/([a-z-]+)"', script))
+    assert used == fetched == {"auth-mode", "shared-login-secret-arn", "api-url",
+                               "api-authorization", "tracking-url", "mlflow-version"}
+    assert used <= {k.name for k in contract.CORE_KEYS + contract.API_KEYS}
+    # The admin login of per-user mode is never what a notebook reads.
+    assert "credentials-secret-arn" not in script
+    assert script.count("aws ssm") == 1
 
 
 def test_no_script_fetches_or_holds_the_login() -> None:
@@ -116,6 +124,28 @@ def test_missing_deployment_fails_the_start_with_a_clear_message(tmp_path: Path)
     assert f"is deployment '{DEPLOYMENT}' launched?" in run.result.stderr
 
 
+def test_unreachable_ssm_fails_fast_and_names_the_network_fix(tmp_path: Path) -> None:
+    run = run_script(_scripts("vpc").on_start, tmp_path / "root", {"__unreachable__": "1"})
+    assert run.result.returncode != 0
+    assert "cannot read the deployment's settings from SSM" in run.result.stderr
+    assert "DirectInternetAccess" in run.result.stderr
+    assert not (tmp_path / "root" / "etc").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize("connection", ["vpc", "private-api"])
+def test_per_user_mode_gives_kernels_no_secret_and_asks_for_the_users_own_login(
+        tmp_path: Path, connection: str) -> None:
+    values = ssm_values(DEPLOYMENT, **{**CORE, "auth_mode": "per-user",
+                                       "shared_login_secret_arn": NO_SECRET},
+                        **API, api_authorization="NONE")
+    _, started = run_lifecycle(_scripts(connection), tmp_path / "root", values)
+    assert started.result.returncode == 0, started.result.stderr
+    env = started.client_env()
+    assert env["MLFLOW_PLATFORM_AUTH"] == "per-user"
+    assert "MLFLOW_PLATFORM_SECRET_ARN" not in env
+    assert "~/.mlflow/credentials" in started.result.stderr
+
+
 def test_mlflow_client_matches_the_server_version(tmp_path: Path) -> None:
     values = ssm_values(DEPLOYMENT, **{**CORE, "mlflow_version": "3.9.1"})
     root = tmp_path / "root"
@@ -132,7 +162,8 @@ def test_mlflow_client_matches_the_server_version(tmp_path: Path) -> None:
         if log.exists():
             break
         time.sleep(0.1)
-    assert "-m pip install --quiet mlflow-skinny==3.9.1" in log.read_text()
+    assert "-m pip install --quiet --timeout 30 --retries 3 mlflow-skinny==3.9.1" in (
+        log.read_text())
 
 
 def test_unparseable_server_version_falls_back_to_the_catalog(tmp_path: Path) -> None:

@@ -41,7 +41,8 @@ def test_notebook_runs_al2023_with_size_and_root_access_parameters(template: Tem
 def test_defaults_are_private_and_without_root(template_json: dict[str, Any]) -> None:
     params = template_json["Parameters"]
     assert params["RootAccess"]["Default"] == "Disabled"
-    assert params["DirectInternetAccess"]["Default"] == "Disabled"
+    # auto: Disabled wherever the deployment's private subnets have NAT (what core publishes).
+    assert params["DirectInternetAccess"]["Default"] == "auto"
     assert params["Connection"]["Default"] == "vpc"
     assert params["AttachSageMakerFullAccess"]["Default"] == "false"
 
@@ -53,6 +54,15 @@ def test_in_vpc_the_notebook_uses_the_first_private_subnet_and_client_sg(
     first = {"Fn::Select": [0, {"Fn::Split": [",", _ref("private-subnet-ids")]}]}
     assert props["SubnetId"] == first
     assert props["SecurityGroupIds"] == [_ref("client-security-group-id")]
+    # The default (auto) follows the deployment's network, as MLflow core publishes it.
+    assert props["DirectInternetAccess"] == _ref("notebook-direct-internet-access")
+
+
+@pytest.mark.parametrize("choice", ["Disabled", "Enabled"])
+def test_in_vpc_an_explicit_internet_access_choice_wins_over_the_deployment(
+    template_json: dict[str, Any], choice: str
+) -> None:
+    props = _notebook(_launch(template_json, Connection="vpc", DirectInternetAccess=choice))
     assert props["DirectInternetAccess"] == {"Ref": "DirectInternetAccess"}
 
 
@@ -95,7 +105,8 @@ def test_role_reads_only_this_deployments_settings_and_login(template: Template)
             "/*"]]},
     }
     assert statements["ReadMlflowLogin"]["Action"] == "secretsmanager:GetSecretValue"
-    assert statements["ReadMlflowLogin"]["Resource"] == _ref("credentials-secret-arn")
+    # The shared login only: in per-user mode core publishes an ARN naming no secret here.
+    assert statements["ReadMlflowLogin"]["Resource"] == _ref("shared-login-secret-arn")
     assert all(s["Resource"] != "*" for s in statements.values())
     actions = {a for s in statements.values() for a in
                ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
