@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup system-deps run synth catalog local test test-fast lint deploy destroy \
-        publish-images lock bench cost diagram clean
+        publish-images lock bench cost cost-docs diagram clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -77,6 +77,10 @@ lock: ## re-pin the transitive Python dependencies into constraints.txt
 
 cost: synth ## monthly cost of each product and profile, idle and active
 	$(PY) scripts/cost.py
+
+cost-docs: synth ## regenerate the cost tables of docs/cost.md and README.md
+	$(PY) scripts/cost.py --update-doc docs/cost.md
+	$(PY) scripts/cost.py --update-summary README.md
 
 diagram: synth ## regenerate docs/architecture.* from the synthesized templates
 	$(PY) scripts/diagram.py

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from mlflow_platform.catalog import PRODUCTS
 from scripts import cost
 from tests.conftest import Synth
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HOURS = 730
 
@@ -265,3 +268,36 @@ def test_product_templates_are_found_by_slug_in_a_synth_output(synth: Synth) -> 
     found = cost.product_templates(synth.outdir)
     assert set(found) == {"mlflow-core", "private-api", "notebook"}
     assert found["private-api"] == synth.product_json("private-api")
+
+
+def test_update_summary_writes_between_its_own_markers(tmp_path: Path) -> None:
+    doc = tmp_path / "README.md"
+    doc.write_text(f"# Cost\n{cost.SUMMARY_BEGIN}\nold\n{cost.SUMMARY_END}\n{cost.BEGIN}\nx\n"
+                   f"{cost.END}\n")
+    cost.update_doc(doc, "new\n", cost.SUMMARY_BEGIN, cost.SUMMARY_END)
+    assert cost.generated_part(doc, cost.SUMMARY_BEGIN, cost.SUMMARY_END) == "new\n"
+    assert cost.generated_part(doc) == "x\n"  # the other block is untouched
+
+
+def test_missing_markers_name_the_file_and_the_markers(tmp_path: Path) -> None:
+    doc = tmp_path / "README.md"
+    doc.write_text("# no markers\n")
+    with pytest.raises(ValueError, match="cost-summary:begin"):
+        cost.update_doc(doc, "new\n", cost.SUMMARY_BEGIN, cost.SUMMARY_END)
+    assert doc.read_text() == "# no markers\n"
+
+
+STALE_COST = "the cost tables are stale: run `make cost-docs` and commit docs/cost.md, README.md"
+
+
+def test_committed_cost_docs_match_the_synthesized_templates(synth: Synth) -> None:
+    templates = cost.product_templates(synth.outdir)  # as `make cost-docs` reads cdk.out
+    assert set(templates) == {p.slug for p in PRODUCTS}
+    prices = cost.load_prices(cost.DEFAULT_REGION)
+    estimates = cost.estimate_all(templates, prices)
+    check = cost.target_check(estimates)
+    assert cost.generated_part(ROOT / "docs" / "cost.md") == cost.render_markdown(
+        estimates, prices, check), STALE_COST
+    assert cost.generated_part(
+        ROOT / "README.md", cost.SUMMARY_BEGIN, cost.SUMMARY_END
+    ) == cost.render_summary_markdown(estimates, prices, check), STALE_COST
