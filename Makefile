@@ -69,7 +69,9 @@ deploy: synth ## deploy the portfolio (needs AWS credentials and `cdk bootstrap`
 destroy: setup ## remove the portfolio; refuses while provisioned products exist
 	$(PY) scripts/destroy_portfolio.py
 
-publish-images: ## build and push the product images (needs Docker): make publish-images TAG=3.17.2-1
+# The tag the current product versions pin (one source: mlflow_platform/catalog.py).
+TAG ?= $(shell $(PYTHON) -c 'from mlflow_platform.catalog import IMAGE_TAG; print(IMAGE_TAG)')
+publish-images: ## build and push the product images (needs Docker and ECR_REGISTRY); TAG defaults to the pinned one
 	scripts/publish_images.sh $(TAG)
 
 lock: ## re-pin the transitive Python dependencies into constraints.txt

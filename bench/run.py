@@ -57,6 +57,8 @@ class Source:
 SOURCES: tuple[Source, ...] = (
     Source("synth", "synth", lambda a: {"runs": a.synth_runs}),
     Source("runtime", "runtime", lambda a: {"quick": a.quick}),
+    # The server under a Fargate-like CPU quota (0.25 vCPU is the v2 dev task).
+    Source("task-size", "task_size", lambda a: {"quick": a.quick}),
 )
 
 

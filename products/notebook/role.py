@@ -17,9 +17,9 @@ SAGEMAKER_FULL_ACCESS = "AmazonSageMakerFullAccess"
 class NotebookRole(Construct):
     """The role the notebook instance (its kernels and lifecycle scripts) runs as.
 
-    - SSM: GetParameter on this deployment's published values (the lifecycle script reads
-      them at every start).
-    - Secrets Manager: GetSecretValue on the deployment's credentials secret only.
+    - SSM: GetParameters on this deployment's published values (the lifecycle script reads
+      them at every start, in one call).
+    - Secrets Manager: GetSecretValue on the deployment's shared login only (basic mode).
     - CloudWatch Logs: SageMaker's notebook log group (lifecycle script output).
     - With `uses_private_api`: execute-api:Invoke on the deployment's private API (SigV4).
     - With `full_access`: AmazonSageMakerFullAccess (opt-in, for training jobs).
@@ -59,7 +59,8 @@ class NotebookRole(Construct):
             resource_name="/aws/sagemaker/NotebookInstances:*",
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
         self.role.add_to_policy(iam.PolicyStatement(
-            sid="ReadDeploymentSettings", actions=["ssm:GetParameter"],
+            # The OnStart script reads all its values in one `aws ssm get-parameters` call.
+            sid="ReadDeploymentSettings", actions=["ssm:GetParameters"],
             resources=[parameters_arn]))
         self.role.add_to_policy(iam.PolicyStatement(
             sid="ReadMlflowLogin", actions=["secretsmanager:GetSecretValue"],

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from service_templates.notebook.render import render_lifecycle
 from tests.helpers.conditions import launched
 
 
@@ -98,7 +100,7 @@ def test_lifecycle_config_runs_on_create_and_on_start(template: Template) -> Non
 def test_role_reads_only_this_deployments_settings_and_login(template: Template) -> None:
     statements = {s["Sid"]: s for s in _statements(template)}
     assert statements["ReadDeploymentSettings"] == {
-        "Sid": "ReadDeploymentSettings", "Effect": "Allow", "Action": "ssm:GetParameter",
+        "Sid": "ReadDeploymentSettings", "Effect": "Allow", "Action": "ssm:GetParameters",
         "Resource": {"Fn::Join": ["", [
             "arn:", {"Ref": "AWS::Partition"}, ":ssm:", {"Ref": "AWS::Region"}, ":",
             {"Ref": "AWS::AccountId"}, ":parameter/mlflow-platform/", {"Ref": "DeploymentName"},
@@ -152,3 +154,27 @@ def test_notebook_waits_for_the_role_policy_but_not_the_conditional_one(
                    if r["Type"] == "AWS::SageMaker::NotebookInstance"]
     for name in notebook.get("DependsOn", []):
         assert "Condition" not in resources[name]
+
+
+def _called_actions() -> set[str]:
+    """The IAM actions the rendered lifecycle scripts and the kernel hook call."""
+    scripts = render_lifecycle(deployment="team-a", connection="vpc", region="us-east-1")
+    shell = scripts.on_create + scripts.on_start
+    cli = {f"{service}:{''.join(w.title() for w in command.split('-'))}"
+           for service, command in re.findall(r"\baws ([a-z0-9-]+) ([a-z][a-z-]+)", shell)}
+    # The kernel startup hook (Python) is written by the OnStart script.
+    python = shell
+    sdk = {f"{service}:{''.join(w.title() for w in call.split('_'))}"
+           for service, call in re.findall(
+               r'boto3\.client\("([a-z0-9-]+)".*?\)\s*\n.*?client\.([a-z_]+)\(',
+               python, flags=re.S)}
+    return cli | sdk
+
+
+def test_the_role_grants_every_aws_call_the_scripts_make(template: Template) -> None:
+    called = _called_actions()
+    # What the scripts call today; a new call must come with its permission.
+    assert called == {"ssm:GetParameters", "secretsmanager:GetSecretValue"}
+    granted = {a for s in _statements(template) for a in
+               ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert called <= granted, f"the role lacks {sorted(called - granted)}"
