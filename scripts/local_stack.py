@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -706,6 +707,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def client_exports(tracking_uri: str, username: str, password: str) -> str:
+    """Shell lines a client sources or pastes: values quoted, since generated passwords
+    carry shell metacharacters."""
+    values = {"MLFLOW_TRACKING_URI": tracking_uri, "MLFLOW_TRACKING_USERNAME": username,
+              "MLFLOW_TRACKING_PASSWORD": password}
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items())
+
+
+def write_client_env(workdir: Path, exports: str) -> Path:
+    """The exports in a file only the owner can read, for `source` from another shell."""
+    path = workdir / "client.env"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(exports)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stop = threading.Event()
@@ -731,13 +749,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with stack:
             progress(f"ready in {stack.startup_seconds:.1f} s (logs: {stack.workdir / 'logs'})")
-            print(
-                f"\n  MLFLOW_TRACKING_URI={stack.tracking_uri}\n"
-                f"  MLFLOW_TRACKING_USERNAME={stack.username}\n"
-                # The one place a password is printed: a throwaway local credential.
-                f"  MLFLOW_TRACKING_PASSWORD={stack.password}\n",
-                flush=True,
-            )
+            # The one place a password is printed: a throwaway local credential.
+            exports = client_exports(stack.tracking_uri, stack.username, stack.password)
+            env_file = write_client_env(stack.workdir, exports)
+            print(f"\n{exports}", flush=True)
+            progress(f"the same exports are in {env_file}: `source` it in another shell")
             if args.check:
                 check(stack)
                 progress("check passed: one run logged and read back through the proxy")
