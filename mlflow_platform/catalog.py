@@ -141,7 +141,8 @@ NOTEBOOK = ProductSpec(
             "v2",
             "DirectInternetAccess auto (follows the deployment's network: Enabled only where "
             "its private subnets have no NAT); in per-user mode the notebook no longer gets "
-            "the admin login; one bounded SSM call at start.",
+            "the admin login; one bounded SSM call at start. Needs MLflow core v2, which "
+            "publishes the values it reads: update the deployment's core first.",
             locked=False,
         ),
     ),
