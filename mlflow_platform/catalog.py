@@ -11,7 +11,7 @@ from dataclasses import dataclass
 MLFLOW_VERSION = "3.17.2"
 # Image tag that the current product versions pin: "<mlflow version>-<build>".
 # scripts/publish_images.sh pushes exactly this tag; bump the build on any image change.
-IMAGE_TAG = f"{MLFLOW_VERSION}-2"
+IMAGE_TAG = f"{MLFLOW_VERSION}-3"
 
 # ECR repositories the portfolio stack owns. Product templates default to these names,
 # so they are fixed (not admin configuration): a released template must not change.
@@ -93,7 +93,8 @@ MLFLOW_CORE = ProductSpec(
             "IP, admitted only from the load balancer), 0.25 vCPU, Container Insights in prod "
             "only. The private API keeps plain HTTP to the load balancer when a certificate is "
             "set; new TlsHostName and ImageRegistryAccountId parameters; images "
-            f"{MLFLOW_VERSION}-2 (the server execs uvicorn: about 190 MB less memory).",
+            f"{IMAGE_TAG} (the server execs uvicorn: about 190 MB less memory; host names "
+            "match in any letter case, as DNS names do).",
             locked=False,
         ),
     ),

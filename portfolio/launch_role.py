@@ -41,10 +41,12 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                  "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:ModifySecurityGroupRules",
                  "ec2:CreateVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint",
                  "ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:CreateTags", "ec2:DeleteTags",
-                 "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"),
+                 "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+                 "ec2:ReplaceRouteTableAssociation"),
     "AWS::RDS": ("rds:Describe*", "rds:CreateDBCluster", "rds:DeleteDBCluster",
                  "rds:ModifyDBCluster", "rds:CreateDBInstance", "rds:DeleteDBInstance",
-                 "rds:ModifyDBInstance", "rds:CreateDBSubnetGroup", "rds:DeleteDBSubnetGroup",
+                 "rds:ModifyDBInstance", "rds:RebootDBInstance", "rds:CreateDBSubnetGroup",
+                 "rds:DeleteDBSubnetGroup",
                  "rds:ModifyDBSubnetGroup", "rds:CreateDBClusterSnapshot",
                  "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"),
     "AWS::S3": ("s3:CreateBucket", "s3:GetBucket*", "s3:PutBucket*",
@@ -52,22 +54,33 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                 "s3:PutEncryptionConfiguration", "s3:GetLifecycleConfiguration",
                 "s3:PutLifecycleConfiguration", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy",
                 "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
-                "s3:ListBucket", "s3:GetAccelerateConfiguration"),
+                "s3:ListBucket", "s3:GetAccelerateConfiguration",
+                # What the bucket handler reads back after create and on drift detection.
+                "s3:GetAnalyticsConfiguration", "s3:GetInventoryConfiguration",
+                "s3:GetMetricsConfiguration", "s3:GetReplicationConfiguration",
+                "s3:GetIntelligentTieringConfiguration", "s3:TagResource",
+                "s3:UntagResource", "s3:ListTagsForResource"),
     # Creating is harmless; changing or deleting an existing secret is allowed only on the
     # platform's own (tagged) secrets: ResolvePlatformSecrets below.
     "AWS::SecretsManager": ("secretsmanager:CreateSecret", "secretsmanager:TagResource",
                             "secretsmanager:GetRandomPassword"),
     "AWS::ECS": ("ecs:Describe*", "ecs:List*", "ecs:Create*", "ecs:Delete*", "ecs:Update*",
                  "ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition",
-                 "ecs:TagResource", "ecs:UntagResource", "ecs:PutClusterCapacityProviders"),
+                 "ecs:TagResource", "ecs:UntagResource", "ecs:PutClusterCapacityProviders",
+                 # An update may stop a deployment the circuit breaker is rolling back.
+                 "ecs:StopServiceDeployment"),
     "AWS::ElasticLoadBalancingV2": ("elasticloadbalancing:Describe*",
                                     "elasticloadbalancing:Create*",
                                     "elasticloadbalancing:Delete*",
                                     "elasticloadbalancing:Modify*",
                                     "elasticloadbalancing:AddTags",
                                     "elasticloadbalancing:RemoveTags",
-                                    "elasticloadbalancing:SetSecurityGroups"),
-    "AWS::ApplicationAutoScaling": ("application-autoscaling:*",),
+                                    "elasticloadbalancing:SetSecurityGroups",
+                                    # ExistingSubnetIds can change on update.
+                                    "elasticloadbalancing:SetSubnets",
+                                    "elasticloadbalancing:RegisterTargets",
+                                    "elasticloadbalancing:DeregisterTargets"),
+    "AWS::ApplicationAutoScaling": ("application-autoscaling:*", "cloudwatch:GetMetricData"),
     "AWS::ServiceDiscovery": ("servicediscovery:*", "route53:CreateHostedZone",
                               "route53:DeleteHostedZone", "route53:GetHostedZone",
                               "route53:ChangeResourceRecordSets", "route53:GetChange",
@@ -80,7 +93,12 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                   "logs:DeleteRetentionPolicy", "logs:DescribeLogGroups", "logs:TagResource",
                   "logs:UntagResource", "logs:TagLogGroup", "logs:ListTagsForResource",
                   "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries"),
+                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+                  # API Gateway access logging: the caller sets up the log delivery and its
+                  # resource policy ("Configuring logging for an HTTP API").
+                  "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+                  # Read back by the log group handler after create (no policy is set).
+                  "logs:GetDataProtectionPolicy", "logs:DescribeIndexPolicies"),
     # Explicit actions, no verb wildcards: every wildcard would need its own cdk-nag finding.
     # Reads (GetParameter/GetParameters) come from ResolvePublishedValues below, scoped to
     # /mlflow-platform/*, where every product's parameters live.
@@ -90,19 +108,29 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
     "AWS::CloudWatch": ("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
                         "cloudwatch:DescribeAlarms", "cloudwatch:PutDashboard",
                         "cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard",
-                        "cloudwatch:TagResource", "cloudwatch:UntagResource"),
+                        "cloudwatch:TagResource", "cloudwatch:UntagResource",
+                        "cloudwatch:ListTagsForResource"),
     "AWS::SageMaker": ("sagemaker:CreateNotebookInstance*", "sagemaker:DeleteNotebookInstance*",
                        "sagemaker:DescribeNotebookInstance*", "sagemaker:UpdateNotebookInstance*",
                        "sagemaker:StopNotebookInstance", "sagemaker:StartNotebookInstance",
                        "sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags"),
     "AWS::Events": ("events:PutRule", "events:DeleteRule", "events:DescribeRule",
                     "events:PutTargets", "events:RemoveTargets", "events:TagResource",
-                    "events:UntagResource"),
+                    "events:UntagResource",
+                    # Delete removes the rule's targets first; read lists them and the tags.
+                    "events:ListTargetsByRule", "events:ListTagsForResource"),
     "AWS::Lambda": ("lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
                     "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode",
                     "lambda:UpdateFunctionConfiguration", "lambda:GetRuntimeManagementConfig",
                     "lambda:AddPermission", "lambda:RemovePermission",
-                    "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"),
+                    "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
+                    # v1 of the private API reserves concurrency for its keep-alive; the
+                    # update to v2 removes it.
+                    "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+                    "lambda:GetFunctionConcurrency",
+                    # What the function and permission handlers read back.
+                    "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionRecursionConfig",
+                    "lambda:GetFunctionScalingConfig", "lambda:GetPolicy"),
     "AWS::SNS": ("sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes",
                  "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
                  "sns:TagResource", "sns:UntagResource"),
@@ -114,6 +142,19 @@ SERVICE_ACTIONS: dict[str, tuple[str, ...]] = {
                  "kms:CreateAlias", "kms:DeleteAlias", "kms:GetKeyPolicy",
                  "kms:GetKeyRotationStatus", "kms:CreateGrant", "kms:Decrypt",
                  "kms:GenerateDataKey*"),
+}
+
+# Resource types whose handlers call another service: granted only with that type.
+TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
+    # SageMaker creates the notebook's network interface in the user's subnet with the
+    # caller's credentials, and lets its own service account attach to it (the interface
+    # permission). Only with a notebook product: the core's EC2 list leaves these two out.
+    "AWS::SageMaker::NotebookInstance": (
+        "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+        "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+    ),
 }
 
 # Where CloudFormation's generated names let the resources be scoped: it names buckets and
@@ -156,7 +197,8 @@ def service_of(resource_type: str) -> str:
 
 def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicyStatement]:
     """The statements a launch role needs for templates with these resource types."""
-    services = sorted({service_of(t) for t in resource_types} - set(IAM_TYPES))
+    types = set(resource_types)
+    services = sorted({service_of(t) for t in types} - set(IAM_TYPES))
     partition, account = cdk.Aws.PARTITION, cdk.Aws.ACCOUNT_ID
     role_arn = f"arn:{partition}:iam::{account}:role{ROLE_PATH}*"
     statements = [
@@ -164,7 +206,7 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
             sid="ProvisionWithCloudFormation",
             actions=["cloudformation:CreateStack", "cloudformation:DeleteStack",
                      "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
-                     "cloudformation:GetTemplateSummary", "cloudformation:SetStackPolicy",
+                     "cloudformation:SetStackPolicy",
                      "cloudformation:UpdateStack", "cloudformation:CreateChangeSet",
                      "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet",
                      "cloudformation:DeleteChangeSet", "cloudformation:ListChangeSets",
@@ -175,8 +217,10 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
         ),
         iam.PolicyStatement(
             sid="ValidateTemplates",
-            actions=["cloudformation:ValidateTemplate"],
-            resources=["*"],  # ValidateTemplate supports no resource-level permissions
+            # Service Catalog calls both with a template URL, before any stack exists; they
+            # support no resource-level permissions.
+            actions=["cloudformation:ValidateTemplate", "cloudformation:GetTemplateSummary"],
+            resources=["*"],
         ),
         iam.PolicyStatement(
             sid="ReadProductTemplates",
@@ -192,7 +236,7 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
                      "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy",
                      "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:TagRole",
                      "iam:UntagRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
-                     "iam:UpdateAssumeRolePolicy", "iam:PassRole"],
+                     "iam:UpdateAssumeRolePolicy", "iam:UpdateRoleDescription", "iam:PassRole"],
             resources=[role_arn],
         ),
         iam.PolicyStatement(
@@ -200,7 +244,7 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
             actions=["iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy",
                      "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
                      "iam:ListPolicyVersions", "iam:GetPolicyVersion", "iam:TagPolicy",
-                     "iam:UntagPolicy"],
+                     "iam:UntagPolicy", "iam:ListEntitiesForPolicy"],
             resources=[f"arn:{partition}:iam::{account}:policy{ROLE_PATH}*"],
         ),
         iam.PolicyStatement(
@@ -218,6 +262,23 @@ def launch_policy_statements(resource_types: Iterable[str]) -> list[iam.PolicySt
             conditions={"StringEquals": {"iam:AWSServiceName": list(_SERVICE_LINKED)}},
         ),
     ]
+    if "AWS::IAM::ManagedPolicy" in types:
+        statements.append(iam.PolicyStatement(
+            # Deleting a managed policy first detaches it from every role, user and group it
+            # is attached to: users attach the private API's invoke policy to their own
+            # training roles, outside the platform's path. Only the platform's policies.
+            sid="DetachPlatformPolicies",
+            actions=["iam:DetachRolePolicy", "iam:DetachUserPolicy", "iam:DetachGroupPolicy"],
+            resources=["*"],
+            conditions={"ArnLike": {
+                "iam:PolicyARN": f"arn:{partition}:iam::{account}:policy{ROLE_PATH}*"}},
+        ))
+    for resource_type in sorted(types & set(TYPE_ACTIONS)):
+        statements.append(iam.PolicyStatement(
+            sid="Manage" + "".join(resource_type.split("::")[1:]) + "Dependencies",
+            actions=list(TYPE_ACTIONS[resource_type]),
+            resources=["*"],  # network interfaces are created in the call itself
+        ))
     for service in services:
         statements.append(
             iam.PolicyStatement(
@@ -317,6 +378,8 @@ _STATEMENT_REASONS: dict[str, str] = {
     "publish the values other products resolve",
     "CreateServiceLinkedRoles": "only service-linked roles, and the iam:AWSServiceName "
     "condition limits them to the services the products use",
+    "DetachPlatformPolicies": f"only the platform's managed policies (ArnLike iam:PolicyARN "
+    f"under {ROLE_PATH}), from whichever role, user or group they were attached to",
     "ResolvePlatformSecrets": "secret ARNs end in a random suffix; the Null condition on "
     f"the {PRODUCT_TAG} tag limits the statement to secrets the products created",
 }

@@ -21,6 +21,10 @@ _SUBNET = r"subnet-[0-9a-f]{8,17}"
 _CIDR = r"(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-9]|3[0-2])"
 _SNS_TOPIC = r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}"
 _HOST = r"[A-Za-z0-9*]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?"
+# TlsHostName (new in v2) also becomes the tracking URL: lowercase, as clients send it. Not
+# AdditionalHostNames: v1 accepted capitals there, and an update from v1 must not fail on a
+# value that works (the server lowercases its allow-list anyway).
+_LOWER_HOST = r"[a-z0-9*]([a-z0-9.-]{0,251}[a-z0-9])?"
 
 PARAMETERS: tuple[ParamSpec, ...] = (
     ParamSpec(
@@ -82,8 +86,8 @@ PARAMETERS: tuple[ParamSpec, ...] = (
         "With a certificate: the DNS name on it that clients use (point a record at the load "
         "balancer; the DNS name is an output). The tracking URL then uses this name, and "
         "MLflow accepts it as a host. Empty without a certificate.",
-        NETWORK, default="", allowed_pattern=rf"^(|{_HOST})$",
-        constraint_description="empty, or one DNS name such as mlflow.example.com",
+        NETWORK, default="", allowed_pattern=rf"^(|{_LOWER_HOST})$",
+        constraint_description="empty, or one DNS name in lowercase such as mlflow.example.com",
     ),
     ParamSpec(
         "AdditionalHostNames", "Additional host names (optional)",

@@ -27,10 +27,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "iam": ("AWS_IAM", "JWT"),
 }
 
+# Seconds CloudFormation waits for the handler's response (its default is 3600).
+SERVICE_TIMEOUT_S = 300
+
 # Inline source (a ProductStack cannot carry assets): stdlib and boto3 only, and its own
 # response to CloudFormation (the cfnresponse helper is not importable on every runtime).
 HANDLER = '''
 import json
+import time
 import urllib.request
 
 import boto3
@@ -62,6 +66,12 @@ def check(props, ssm):
             f"{' or '.join(allowed) or '(none fits)'}.")
 
 
+# A lost response leaves CloudFormation waiting (up to the resource's ServiceTimeout): retry
+# the PUT, within the function's 60 s (3 x 10 s plus 1 + 2 s of backoff).
+RESPONSE_ATTEMPTS = 3
+RESPONSE_TIMEOUT_S = 10
+
+
 def respond(event, status, reason):
     body = json.dumps({
         "Status": status, "Reason": reason[:1000] or "ok",
@@ -69,10 +79,22 @@ def respond(event, status, reason):
         "StackId": event["StackId"], "RequestId": event["RequestId"],
         "LogicalResourceId": event["LogicalResourceId"], "Data": {},
     }).encode()
-    request = urllib.request.Request(event["ResponseURL"], data=body, method="PUT",
-                                     headers={"Content-Type": ""})
-    with urllib.request.urlopen(request, timeout=30):  # noqa: S310 (presigned https URL)
-        pass
+    for attempt in range(1, RESPONSE_ATTEMPTS + 1):
+        request = urllib.request.Request(event["ResponseURL"], data=body, method="PUT",
+                                         headers={"Content-Type": ""})
+        try:
+            # S310: the URL is the presigned https one CloudFormation sent.
+            with urllib.request.urlopen(request, timeout=RESPONSE_TIMEOUT_S):  # noqa: S310
+                return True
+        except Exception as exc:
+            print(json.dumps({"response": status, "attempt": attempt,
+                              "error": f"{type(exc).__name__}: {exc}"}))
+            if attempt < RESPONSE_ATTEMPTS:
+                time.sleep(2 ** (attempt - 1))
+    # Logged, not raised: CloudFormation gives up at the ServiceTimeout either way.
+    print(json.dumps({"response": status, "result": "not delivered to CloudFormation",
+                      "attempts": RESPONSE_ATTEMPTS}))
+    return False
 
 
 def handler(event, context, ssm=None):
@@ -119,6 +141,8 @@ class AuthPairingCheck(Construct):
         self.resource = cdk.CustomResource(
             self, "Check", service_token=self.function.function_arn,
             resource_type="Custom::MlflowAuthPairing",
+            # Without a response CloudFormation would wait an hour before failing the launch.
+            service_timeout=cdk.Duration.seconds(SERVICE_TIMEOUT_S),
             properties={"Deployment": deployment, "Authorization": authorization,
                         "AuthModeParameter": parameter},
         )

@@ -23,10 +23,21 @@ def _metric_rows(mariadb: MariaDB, db_name: str, run_id: str) -> int:
     return int(rows[0][0])  # type: ignore[arg-type]
 
 
-def _new_access_lines(log: Path, offset: int) -> list[dict[str, object]]:
-    with open(log, "rb") as handle:
-        handle.seek(offset)
-        return [json.loads(line) for line in handle.read().decode().splitlines() if line]
+def _new_access_lines(log: Path, offset: int, *, at_least: int = 0,
+                      wait_s: float = 5.0) -> list[dict[str, object]]:
+    """Access-log entries written since offset. nginx writes a request's line in its log
+    phase, after the response went out, so the last lines may trail the client by a few
+    milliseconds: wait (bounded) until at least `at_least` entries are there."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        with open(log, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode()
+        # Only complete lines: the last one may be half written.
+        entries = [json.loads(line) for line in text.split("\n")[:-1] if line]
+        if len(entries) >= at_least or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.05)
 
 
 def test_server_started_before_the_database_becomes_healthy_once_it_is_up(
@@ -99,7 +110,8 @@ def test_database_restart_during_logging_loses_no_metric(
     assert _metric_rows(mariadb, as_client.db_name, run_id) == len(logged)
     # The fault really hit the request path: some log-metric calls failed with a 5xx while the
     # database was down, and the client retried them (more calls than metrics logged).
-    calls = [e for e in _new_access_lines(access_log, offset) if e["path"] == LOG_METRIC]
+    calls = [e for e in _new_access_lines(
+        access_log, offset, at_least=len(logged) + 1) if e["path"] == LOG_METRIC]
     failed = [e for e in calls if int(e["status"]) >= 500]  # type: ignore[call-overload]
     assert failed, "no request failed during the restart: the fault never hit the server"
     assert len(calls) >= len(logged) + len(failed)
@@ -139,7 +151,7 @@ def test_eight_concurrent_clients_for_30s_get_no_5xx_and_lose_no_metric(
         thread.join(timeout=120)
 
     assert not errors, errors
-    entries = _new_access_lines(access_log, offset)
+    entries = _new_access_lines(access_log, offset, at_least=sum(counts) + len(runs))
     statuses = [int(e["status"]) for e in entries]  # type: ignore[call-overload]
     assert [s for s in statuses if s >= 500] == []
     assert sum(counts) > 8 * 10, counts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_stack import LocalStack, ProxyProcess
+from scripts.local_stack import LocalStack, ProxyProcess, ServerProcess
 
 pytestmark = pytest.mark.integration
 
@@ -217,3 +217,59 @@ def _post_json(port: int, auth: str, host: str, origin: str | None) -> int:
         while chunk := sock.recv(65536):
             data += chunk
     return int(data.split()[1])
+
+
+# The task's allow-list as CloudFormation fills it: the ALB's DNSName keeps its capitals.
+ALB_NAME = "internal-SC-1234-Entry-1ABC-123.us-east-1.elb.amazonaws.com"
+CUSTOM_ORIGIN = "https://MLflow.Example.com"
+# An entry with a port, like the Cloud Map name with the proxy's: the port must survive.
+WITH_PORT = "MLflow.Team-A.Internal:8080"
+
+
+@pytest.fixture(scope="module")
+def alb_named(stack: LocalStack, workdir: Path) -> Iterator[ProxyProcess]:
+    """A server with the ALB-style host policy of a Fargate task, and its own proxy."""
+    env = stack.server_env(
+        MLFLOW_SERVER_ALLOWED_HOSTS=f"{ALB_NAME},{WITH_PORT},localhost",
+        MLFLOW_SERVER_CORS_ALLOWED_ORIGINS=f"http://{ALB_NAME},{CUSTOM_ORIGIN}",
+    )
+    server = ServerProcess(workdir / "alb-named", env, name="alb-named-server")
+    server.start()
+    proxy = ProxyProcess(
+        workdir / "alb-named", upstream_port=server.port, auth_mode=stack.auth_mode,
+        username=stack.username, password=stack.password, name="alb-named-proxy",
+    )
+    try:
+        yield proxy.start()
+    finally:
+        proxy.stop()
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        ALB_NAME.lower(),  # what urllib3 (the MLflow client) and browsers send
+        ALB_NAME,  # what curl sends for the published tracking URL: its case kept
+        ALB_NAME.upper(),
+        "mlflow.TEAM-A.internal:8080",
+    ],
+)
+def test_the_load_balancers_mixed_case_name_is_an_allowed_host_in_any_case(
+    stack: LocalStack, alb_named: ProxyProcess, host: str
+) -> None:
+    auth = basic(stack.username, stack.password)
+    assert _post_json(alb_named.port, auth, host, None) == 200
+    # The check itself stays on: a name or port outside the allow-list is still refused.
+    assert _post_json(alb_named.port, auth, "evil.example", None) == 403
+    assert _post_json(alb_named.port, auth, "mlflow.team-a.internal:9999", None) == 403
+
+
+def test_browser_origins_match_the_mixed_case_cors_list(
+    stack: LocalStack, alb_named: ProxyProcess
+) -> None:
+    """Browsers send Origin lowercased; the task's list names the origin with capitals."""
+    auth = basic(stack.username, stack.password)
+    host = ALB_NAME.lower()
+    assert _post_json(alb_named.port, auth, host, CUSTOM_ORIGIN.lower()) == 200
+    assert _post_json(alb_named.port, auth, host, "https://evil.example") == 403

@@ -14,7 +14,7 @@ from mlflow_platform.catalog import (
     PROXY_IMAGE_REPOSITORY,
     SERVER_IMAGE_REPOSITORY,
 )
-from portfolio.launch_role import IAM_TYPES, SERVICE_ACTIONS, service_of
+from portfolio.launch_role import IAM_TYPES, SERVICE_ACTIONS, TYPE_ACTIONS, service_of
 from tests.conftest import TEST_SETTINGS, Synth
 
 SC = "AWS::ServiceCatalog::"
@@ -130,6 +130,15 @@ def test_launch_roles_are_not_admin(variant: str, request: pytest.FixtureRequest
 def test_launch_roles_manage_iam_only_under_the_platform_path(
         variant: str, request: pytest.FixtureRequest) -> None:
     for statement in _launch_statements(request.getfixturevalue(variant)):
+        if statement.get("Sid") == "DetachPlatformPolicies":
+            # Detaching from users' own roles (any path) on termination: only platform
+            # policies, by condition.
+            assert statement["Resource"] == "*"
+            assert set(_actions(statement)) == {
+                "iam:DetachRolePolicy", "iam:DetachUserPolicy", "iam:DetachGroupPolicy"}
+            assert "/mlflow-platform/" in json.dumps(
+                statement["Condition"]["ArnLike"]["iam:PolicyARN"])
+            continue
         if any(a.startswith("iam:") for a in _actions(statement)):
             assert "Resource::*" not in json.dumps(statement)
             assert statement["Resource"] != "*"
@@ -160,8 +169,14 @@ def test_a_per_product_launch_role_grants_only_its_products_services(
             for a in _actions(s)}
     assert "sagemaker" in notebook
     # (s3 only as s3:GetObject on the product templates, which every role reads.)
-    assert not notebook & {"ec2", "rds", "ecs", "elasticloadbalancing", "servicediscovery",
+    assert not notebook & {"rds", "ecs", "elasticloadbalancing", "servicediscovery",
                            "lambda", "secretsmanager"}, notebook
+    # EC2 only for the notebook instance's own network interface.
+    notebook_ec2 = {a for s in _launch_statements(synth_unshared, "MLflow notebook")
+                    for a in _actions(s) if a.startswith("ec2:")}
+    assert notebook_ec2 == set(TYPE_ACTIONS["AWS::SageMaker::NotebookInstance"])
+    assert not any(a.startswith(("ec2:CreateVpc", "ec2:Authorize", "ec2:CreateSecurityGroup"))
+                   for a in notebook_ec2)
     assert {"ec2", "rds", "ecs"} <= core and "sagemaker" not in core
 
 

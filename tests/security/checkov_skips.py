@@ -39,6 +39,14 @@ _LAUNCH_ROLE_WRITES = (
     "data-read, escalation and resource-policy checks (CKV_AWS_108/109/110) stay on."
 )
 
+_PERMISSIONS_MGMT = (
+    "Launch role: DetachPlatformPolicies (iam:Detach{Role,User,Group}Policy) is bounded by an "
+    "ArnLike iam:PolicyARN condition to the platform's own managed policies, which "
+    "CloudFormation must detach from users' roles before it can delete them on termination; "
+    "ec2:CreateNetworkInterfacePermission lets SageMaker attach the notebook's interface, "
+    "created in the same call. Checkov evaluates neither condition nor scope."
+)
+
 RESOURCE: dict[tuple[str, str, str], str] = {
     # --- portfolio ---
     ("portfolio", "CKV_AWS_117", _CUSTOM_RESOURCE_FN): "aws-cdk-lib's AwsCustomResource "
@@ -63,6 +71,12 @@ RESOURCE: dict[tuple[str, str, str], str] = {
     # role in this account, and the same role in the recipients' StackSet template.
     ("portfolio", "CKV_AWS_111", "AWS::IAM::Policy.LaunchRolePolicy"): _LAUNCH_ROLE_WRITES,
     ("launch-role", "CKV_AWS_111", "AWS::IAM::Policy.LaunchRolePolicy"): _LAUNCH_ROLE_WRITES,
+    # CKV_AWS_109 (permissions management without constraints) on the two statements that
+    # must act on "*": checkov reads neither the condition nor what the action touches.
+    ("portfolio", "CKV_AWS_109", "AWS::IAM::Policy.LaunchRolePolicy"): _PERMISSIONS_MGMT,
+    ("launch-role", "CKV_AWS_109", "AWS::IAM::Policy.LaunchRolePolicy"): _PERMISSIONS_MGMT,
+    ("portfolio", "CKV_AWS_109", "AWS::IAM::Policy.NotebookLaunchRolePolicy"):
+        _PERMISSIONS_MGMT,
     # --- mlflow-core ---
     ("mlflow-core", "CKV_AWS_18", "AWS::S3::Bucket.ArtifactsBucket"): "Clients never reach "
         "the bucket: every artifact call goes through the auth proxy, whose JSON access log "

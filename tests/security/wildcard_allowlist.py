@@ -21,7 +21,8 @@ _LAUNCH_ROLE = (
 ALLOWED: dict[tuple[str, str], str] = {
     # --- portfolio: launch roles ----------------------------------------------------------
     ("portfolio", "ValidateTemplates"):
-        "cloudformation:ValidateTemplate supports no resource-level permissions.",
+        "cloudformation:ValidateTemplate and GetTemplateSummary support no resource-level "
+        "permissions (Service Catalog calls them with a template URL, before a stack exists).",
     ("portfolio", "ManageEC2"): _LAUNCH_ROLE + " EC2 create calls (VPC, subnets, security "
         "groups, NAT, endpoints) take no resource ARN before the resource exists.",
     ("portfolio", "ManageECS"): _LAUNCH_ROLE,
@@ -41,6 +42,13 @@ ALLOWED: dict[tuple[str, str], str] = {
         "resource-level permissions.",
     ("portfolio", "ManageEvents"): _LAUNCH_ROLE,
     ("portfolio", "ManageSageMaker"): _LAUNCH_ROLE,
+    ("portfolio", "ManageSageMakerNotebookInstanceDependencies"): _LAUNCH_ROLE + " SageMaker "
+        "creates the notebook's network interface in the user's subnet with the caller's "
+        "credentials (the interface and its permission get their IDs in that call).",
+    ("portfolio", "DetachPlatformPolicies"): "Terminating the private API deletes its invoke "
+        "policy, and CloudFormation first detaches it from every role, user and group that "
+        "users attached it to (any path). The ArnLike iam:PolicyARN condition limits the "
+        "statement to the platform's own managed policies.",
     # --- portfolio: the organization share custom resource (portfolio/lookups.py) ---------
     **{("portfolio", action): "Read-only Organizations calls that "
        "servicecatalog:CreatePortfolioShare makes on the caller's behalf to resolve the "
@@ -65,5 +73,6 @@ ALLOWED: dict[tuple[str, str], str] = {
 # holds the same launch-role policy as the portfolio: the same statements, the same reasons.
 ALLOWED.update({
     ("launch-role", sid): reason for (template, sid), reason in list(ALLOWED.items())
-    if template == "portfolio" and (sid == "ValidateTemplates" or sid.startswith("Manage"))
+    if template == "portfolio"
+    and (sid in ("ValidateTemplates", "DetachPlatformPolicies") or sid.startswith("Manage"))
 })

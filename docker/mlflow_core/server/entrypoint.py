@@ -2,7 +2,8 @@
 """Entrypoint of the MLflow tracking server: the container's, and the local stack's.
 
 Steps, each logged on one line:
-1. read the runtime contract from the environment (see ServerSettings.from_env);
+1. read the runtime contract from the environment (see ServerSettings.from_env; the Host
+   allow-list and the CORS origins are lowercased, as MLflow matches them case-sensitively);
 2. build the backend-store URI in-process (the password never reaches a command line or a log);
 3. wait for the database with bounded exponential backoff (Aurora resuming from auto-pause
    takes 15-30 s and must not become a crash loop);
@@ -38,6 +39,14 @@ MIGRATION_LOCK = "mlflow_platform_schema_migration"
 MIGRATION_LOCK_TIMEOUT_S = 900
 # MLflow refuses admin passwords shorter than this; fail before migrating anything.
 MIN_ADMIN_PASSWORD_LENGTH = 12
+# pymysql waits 10 s for a connection by default; an auto-paused Aurora Serverless v2 takes
+# 15-30 s to resume, so the first request after a pause would fail instead of waiting.
+DB_CONNECT_TIMEOUT_S = 30
+# MLflow compares Host and Origin with these lists case-sensitively (`==` or fnmatch), but DNS
+# names are case-insensitive: the ALB name CloudFormation hands us keeps its capitals, while
+# clients (urllib3, browsers) send it lowercased. Lowercased here, since a template cannot.
+ALLOWED_HOSTS_ENV = "MLFLOW_SERVER_ALLOWED_HOSTS"
+CORS_ORIGINS_ENV = "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"
 
 
 # --------------------------------------------------------------------------- settings
@@ -78,6 +87,9 @@ class ServerSettings:
     # "null": NullPool, no connection outlives a request.
     db_pool: str = "idle-timeout"
     db_idle_timeout_s: int = 60
+    # Lowercased (see ALLOWED_HOSTS_ENV); empty: MLflow's own defaults apply.
+    allowed_hosts: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
@@ -127,6 +139,8 @@ class ServerSettings:
             auth_config_dir=env.get("MLFLOW_AUTH_CONFIG_DIR", ""),
             db_pool=_choice(env, "MLFLOW_DB_POOL", "idle-timeout", ("null", "idle-timeout")),
             db_idle_timeout_s=_int(env, "MLFLOW_DB_IDLE_TIMEOUT_SECONDS", 60, 10, 3600),
+            allowed_hosts=_lowercase_list(env, ALLOWED_HOSTS_ENV),
+            cors_origins=_lowercase_list(env, CORS_ORIGINS_ENV),
         )
         settings.validate_auth()
         return settings
@@ -161,6 +175,12 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
+def _lowercase_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of host names or origins, trimmed and lowercased."""
+    entries = (entry.strip().lower() for entry in env.get(name, "").split(","))
+    return tuple(entry for entry in entries if entry)
+
+
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name, "")
     if raw == "":
@@ -186,7 +206,7 @@ def build_backend_uri(settings: ServerSettings) -> str:
     user = quote(db.username, safe="")
     password = quote(db.password, safe="")
     host = f"[{db.host}]" if ":" in db.host else db.host
-    query = "charset=utf8mb4"
+    query = f"charset=utf8mb4&connect_timeout={DB_CONNECT_TIMEOUT_S}"
     if settings.db_pool == "idle-timeout":
         # The server closes pooled connections idle this long; pool_pre_ping (always on in
         # MLflow) replaces them transparently on the next checkout.
@@ -508,6 +528,11 @@ def server_environment(
                 "MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE": str(max(5, settings.db_idle_timeout_s - 5)),
             }
         )
+    # Replace the task's mixed-case lists with the lowercased ones MLflow can match.
+    if settings.allowed_hosts:
+        env[ALLOWED_HOSTS_ENV] = ",".join(settings.allowed_hosts)
+    if settings.cors_origins:
+        env[CORS_ORIGINS_ENV] = ",".join(settings.cors_origins)
     if auth_config is not None:
         env.update(
             {

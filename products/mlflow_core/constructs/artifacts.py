@@ -59,10 +59,15 @@ class ArtifactStore(Construct):
                      "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
             resources=[prefix_objects],
         ))
+        # IfExists: S3 answers 404 for a missing key only to a caller allowed to list, and it
+        # evaluates that on the HEAD/GET itself, which carries no s3:prefix. With plain
+        # StringLike every missing artifact became a 403 (MLflow reports it as a permission
+        # error). A listing that names a prefix must stay under artifacts/; one without a
+        # prefix sees this deployment's own bucket, which holds nothing but artifacts.
         role.grant_principal.add_to_principal_policy(iam.PolicyStatement(
             sid="ArtifactListing",
             actions=["s3:ListBucket"],
             resources=[self.bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}/*",
-                                                     ARTIFACT_PREFIX]}},
+            conditions={"StringLikeIfExists": {"s3:prefix": [f"{ARTIFACT_PREFIX}/*",
+                                                             ARTIFACT_PREFIX]}},
         ))

@@ -28,6 +28,10 @@ HEALTH_PATH = "/elb-status"  # answered by the proxy without auth
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HTTP_PORT = 80
 HTTPS_PORT = 443
+# Seconds a connection may pass no bytes. The default 60 s cuts proxied artifact uploads:
+# MLflow writes the whole body to disk, then pushes it to S3, and only then answers. Matches
+# the proxy's 3600 s proxy timeouts (the ALB allows up to 4000).
+IDLE_TIMEOUT_S = 3600
 
 
 class Entry(Construct):
@@ -63,6 +67,7 @@ class Entry(Construct):
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self, "LoadBalancer", vpc=vpc, internet_facing=False,
             security_group=self.security_group, drop_invalid_header_fields=True,
+            idle_timeout=cdk.Duration.seconds(IDLE_TIMEOUT_S),
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
         )
         self.target_group = elbv2.ApplicationTargetGroup(

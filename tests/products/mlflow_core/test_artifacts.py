@@ -74,3 +74,16 @@ def test_server_role_reaches_only_the_artifact_prefix_of_this_bucket(
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_listing_is_confined_to_the_prefix_yet_missing_keys_are_404_not_403(
+        template_json: dict[str, Any]) -> None:
+    """S3 decides 404 vs 403 for a missing key by the caller's ListBucket right, evaluated on
+    the HEAD/GET itself, which has no s3:prefix: only an IfExists condition lets that pass."""
+    (listing,) = [s for v in template_json["Resources"].values()
+                  if v["Type"] == "AWS::IAM::Policy"
+                  for s in v["Properties"]["PolicyDocument"]["Statement"]
+                  if "s3:ListBucket" in _list(s["Action"])]
+    assert listing["Condition"] == {
+        "StringLikeIfExists": {"s3:prefix": ["artifacts/*", "artifacts"]}}
+    assert json.dumps(listing["Resource"]).count("*") == 0  # the bucket, not its objects

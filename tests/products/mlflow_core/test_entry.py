@@ -41,6 +41,14 @@ def test_load_balancer_is_internal_and_drops_invalid_headers(template: Template)
     })
 
 
+def test_idle_timeout_outlasts_long_artifact_transfers(template: Template) -> None:
+    # MLflow answers an upload only after pushing it to S3: the ALB must not cut it at 60 s.
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::LoadBalancer", {
+        "LoadBalancerAttributes": Match.array_with([
+            {"Key": "idle_timeout.timeout_seconds", "Value": "3600"}]),
+    })
+
+
 def test_targets_are_checked_on_elb_status(template: Template) -> None:
     template.has_resource_properties("AWS::ElasticLoadBalancingV2::TargetGroup", {
         "TargetType": "ip", "Port": 8080, "Protocol": "HTTP",

@@ -50,3 +50,15 @@ def test_deployment_name_follows_the_contract(template_json: dict[str, Any]) -> 
     assert re.fullmatch(pattern, "team-a")
     assert not re.fullmatch(pattern, "Team_A")
 
+
+
+def test_tls_host_name_is_lowercase_but_additional_names_keep_v1s_pattern(
+        template_json: dict[str, Any]) -> None:
+    params = template_json["Parameters"]
+    tls = params["TlsHostName"]
+    assert re.fullmatch(tls["AllowedPattern"], "mlflow.example.com")
+    assert re.fullmatch(tls["AllowedPattern"], "")
+    assert not re.fullmatch(tls["AllowedPattern"], "MLflow.Example.com")
+    assert "lowercase" in tls["ConstraintDescription"]
+    # v1 accepted capitals here: an update from v1 must not fail on a value that works.
+    assert re.fullmatch(params["AdditionalHostNames"]["AllowedPattern"], "MLflow.Example.com")

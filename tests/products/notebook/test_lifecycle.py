@@ -166,6 +166,37 @@ def test_mlflow_client_matches_the_server_version(tmp_path: Path) -> None:
         log.read_text())
 
 
+def _fake_conda_env(root: Path, name: str, pip_log: Path) -> None:
+    """A conda env with ipykernel whose python records `<env> <pip command line>`."""
+    bin_dir = root / "home" / "ec2-user" / "anaconda3" / "envs" / name / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").write_text(
+        f"#!/bin/bash\n[ \"$1\" = -c ] && exit 0\necho \"{name} $*\" >> {pip_log}\n")
+    (bin_dir / "python").chmod(0o755)
+
+
+def _wait_for_background_install(root: Path) -> str:
+    log = root / "var" / "log" / "mlflow-platform-install.log"
+    for _ in range(100):
+        if log.exists() and "done" in log.read_text().splitlines():
+            return log.read_text()
+        time.sleep(0.1)
+    raise AssertionError(f"the background install never finished: {log}")
+
+
+def test_the_jupyter_servers_own_env_is_left_alone(tmp_path: Path) -> None:
+    root, pip_log = tmp_path / "root", tmp_path / "pip.log"
+    for name in ("JupyterSystemEnv", "python3"):
+        _fake_conda_env(root, name, pip_log)
+    _, started = run_lifecycle(_scripts("vpc"), root, ssm_values(DEPLOYMENT, **CORE))
+    assert started.result.returncode == 0, started.result.stderr
+    install_log = _wait_for_background_install(root)
+    installs = pip_log.read_text().splitlines()
+    assert [line.split()[0] for line in installs] == ["python3"], installs
+    assert "-m pip install" in installs[0]
+    assert "JupyterSystemEnv" not in install_log
+
+
 def test_unparseable_server_version_falls_back_to_the_catalog(tmp_path: Path) -> None:
     values = ssm_values(DEPLOYMENT, **{**CORE, "mlflow_version": "latest; rm -rf /"})
     _, started = run_lifecycle(_scripts("vpc"), tmp_path / "root", values)

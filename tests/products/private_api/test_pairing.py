@@ -109,3 +109,61 @@ def test_the_api_waits_for_the_check_and_the_check_reads_only_the_auth_mode(
     assert len(ssm) == 1
     resource = json.dumps(ssm[0]["Resource"])
     assert "auth-mode" in resource and "*" not in resource
+
+
+class _Flaky:
+    """urlopen stand-in: raises for the first `failures` calls, then answers."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls: list[Any] = []
+
+    def __call__(self, req: Any, timeout: float) -> io.BytesIO:
+        self.calls.append(req)
+        if len(self.calls) <= self.failures:
+            raise OSError(f"connection reset ({len(self.calls)})")
+        return io.BytesIO(b"")
+
+
+def _respond_with(monkeypatch: pytest.MonkeyPatch, urlopen: _Flaky) -> tuple[bool, list[float]]:
+    sleeps: list[float] = []
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    monkeypatch.setattr("time.sleep", sleeps.append)
+    delivered = _handler_module()["respond"](EVENT, "SUCCESS", "")
+    return delivered, sleeps
+
+
+def test_a_failed_response_put_is_retried_with_backoff(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    urlopen = _Flaky(failures=2)
+    delivered, sleeps = _respond_with(monkeypatch, urlopen)
+    assert delivered
+    assert len(urlopen.calls) == 3 and sleeps == [1, 2]
+    assert all(json.loads(r.data)["Status"] == "SUCCESS" for r in urlopen.calls)
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [entry["attempt"] for entry in logged] == [1, 2]
+    assert "connection reset (1)" in logged[0]["error"]
+
+
+def test_an_undeliverable_response_is_logged_not_raised(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    urlopen = _Flaky(failures=99)
+    delivered, _ = _respond_with(monkeypatch, urlopen)
+    assert not delivered
+    assert len(urlopen.calls) == _handler_module()["RESPONSE_ATTEMPTS"]
+    assert "not delivered to CloudFormation" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_cloudformation_waits_minutes_not_an_hour_for_the_check(
+        template_json: dict[str, Any]) -> None:
+    (check,) = [v for v in template_json["Resources"].values()
+                if v["Type"] == "Custom::MlflowAuthPairing"]
+    assert int(check["Properties"]["ServiceTimeout"]) == 300
+    # The handler's retries fit in the function's timeout, which fits in the wait.
+    handler = _handler_module()
+    (function,) = [v for v in template_json["Resources"].values()
+                   if v["Type"] == "AWS::Lambda::Function"
+                   and "AuthPairing" in json.dumps(v["Properties"].get("Role", ""))]
+    attempts, timeout = handler["RESPONSE_ATTEMPTS"], handler["RESPONSE_TIMEOUT_S"]
+    worst = attempts * timeout + sum(2 ** i for i in range(attempts - 1))
+    assert worst < function["Properties"]["Timeout"] < 300

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,12 +42,22 @@ def test_every_mode_streams_bodies_forwards_host_and_hides_the_version(tmp_path:
     for mode in ("basic", "per-user", "iam"):
         conf = _conf(tmp_path, auth_mode=mode)
         assert "proxy_request_buffering off;" in conf
-        assert "proxy_set_header Host $http_host;" in conf
+        assert "proxy_set_header Host $host$host_port;" in conf
         assert "server_tokens off;" in conf
         assert "client_max_body_size 0;" in conf
         assert "location = /elb-status" in conf
         assert "listen 8080 default_server;" in conf
         assert '$http_authorization"' not in conf.split("log_format")[1].split(";")[0]
+
+
+def test_nginx_keeps_idle_connections_longer_than_the_load_balancer(tmp_path: Path) -> None:
+    """Else nginx closes connections the ALB still reuses: sporadic 502s."""
+    from products.mlflow_core.constructs.entry import IDLE_TIMEOUT_S
+
+    # The client side's: the upstream block has its own (shorter, towards uvicorn).
+    client_side = _conf(tmp_path).split("upstream mlflow_server")[0]
+    (keepalive,) = re.findall(r"^\s*keepalive_timeout (\d+)s;", client_side, re.MULTILINE)
+    assert int(keepalive) > IDLE_TIMEOUT_S
 
 
 def test_body_cap_renders_when_asked(tmp_path: Path) -> None:

@@ -503,3 +503,88 @@ def test_short_error_text_masks_before_truncating(
     monkeypatch.setattr(server_ep, "_ACTIVE_REDACTOR", server_ep.Redactor([secret]))
     text = server_ep._short(OSError("x" * 180 + secret))
     assert "s3cr3t" not in text and text.endswith("***")
+
+
+# What CloudFormation puts in the task: the ALB's DNSName keeps its capitals.
+ALB_NAME = "internal-SC-1234-Entry-1ABC-123.us-east-1.elb.amazonaws.com"
+HOST_POLICY_ENV = {
+    **BASE_ENV,
+    "MLFLOW_SERVER_ALLOWED_HOSTS": f"{ALB_NAME}, MLflow.Example.com,*.execute-api.us-east-1"
+    ".amazonaws.com,localhost:5000",
+    "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS": f"http://{ALB_NAME},HTTPS://MLflow.Example.com",
+}
+
+
+def test_allowed_hosts_and_cors_origins_reach_mlflow_lowercased(server_ep: ModuleType) -> None:
+    settings = server_ep.ServerSettings.from_env(HOST_POLICY_ENV)
+    child = server_ep.server_environment(settings, server_ep.build_backend_uri(settings), None)
+    assert child["MLFLOW_SERVER_ALLOWED_HOSTS"] == (
+        f"{ALB_NAME.lower()},mlflow.example.com,*.execute-api.us-east-1.amazonaws.com,"
+        "localhost:5000"
+    )
+    assert child["MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"] == (
+        f"http://{ALB_NAME.lower()},https://mlflow.example.com"
+    )
+
+
+def test_mlflow_accepts_the_lowercased_host_and_origin_clients_send(
+    server_ep: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLflow's own checks, fed what the entrypoint hands over (urllib3 lowercases the host)."""
+    from mlflow.server import security_utils
+
+    settings = server_ep.ServerSettings.from_env(HOST_POLICY_ENV)
+    child = server_ep.server_environment(settings, server_ep.build_backend_uri(settings), None)
+    for name in ("MLFLOW_SERVER_ALLOWED_HOSTS", "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"):
+        monkeypatch.setenv(name, child[name])
+    hosts = security_utils.get_allowed_hosts_from_env()
+    origins = security_utils.get_allowed_origins_from_env()
+    assert security_utils.is_allowed_host_header(hosts, ALB_NAME.lower())
+    assert security_utils.is_allowed_host_header(hosts, "mlflow.example.com")
+    assert not security_utils.is_allowed_host_header(hosts, "evil.example")
+    origin = f"http://{ALB_NAME.lower()}"
+    assert not security_utils.should_block_cors_request(origin, "POST", origins)
+    assert security_utils.should_block_cors_request("https://evil.example", "POST", origins)
+
+
+def test_without_a_host_policy_mlflows_defaults_stay(server_ep: ModuleType) -> None:
+    settings = server_ep.ServerSettings.from_env(
+        {**BASE_ENV, "MLFLOW_SERVER_ALLOWED_HOSTS": " , "}
+    )
+    child = server_ep.server_environment(settings, server_ep.build_backend_uri(settings), None)
+    assert (settings.allowed_hosts, settings.cors_origins) == ((), ())
+    assert "MLFLOW_SERVER_ALLOWED_HOSTS" not in child
+    assert "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS" not in child
+
+
+def test_prepare_hands_the_lowercased_host_policy_to_mlflow_server(
+    server_ep: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mlflow server` reads the lists from os.environ: prepare must overwrite the task's."""
+    task_env = {
+        "MLFLOW_BACKEND": "sqlite",
+        "MLFLOW_SQLITE_PATH": str(tmp_path / "m.db"),
+        "MLFLOW_ARTIFACTS_DESTINATION": "s3://b",
+        "MLFLOW_SERVER_ALLOWED_HOSTS": HOST_POLICY_ENV["MLFLOW_SERVER_ALLOWED_HOSTS"],
+        "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS": HOST_POLICY_ENV["MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"],
+    }
+    # prepare writes os.environ: give it a scratch copy holding the task's environment.
+    monkeypatch.setattr(os, "environ", {**os.environ, **task_env})
+    monkeypatch.setattr(server_ep, "migrate_tracking_schema", lambda uri: "stubbed")
+    server_ep.prepare(server_ep.ServerSettings.from_env(task_env), task_env)
+    assert os.environ["MLFLOW_SERVER_ALLOWED_HOSTS"].startswith(ALB_NAME.lower() + ",")
+    assert os.environ["MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"] == (
+        f"http://{ALB_NAME.lower()},https://mlflow.example.com"
+    )
+
+
+def test_mysql_connections_wait_long_enough_for_aurora_to_resume(server_ep: ModuleType) -> None:
+    from sqlalchemy import create_engine
+
+    settings = server_ep.ServerSettings.from_env(BASE_ENV)
+    uri = server_ep.build_backend_uri(settings)
+    engine = create_engine(uri)
+    _, kwargs = engine.dialect.create_connect_args(engine.url)
+    # pymysql's default (10 s) is shorter than a resume from auto-pause (15-30 s).
+    assert kwargs["connect_timeout"] == 30
+    assert kwargs["password"] == NASTY and NASTY not in uri
