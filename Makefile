@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup system-deps run synth catalog local test test-fast lint deploy destroy \
-        publish-images lock bench cost cost-docs diagram clean
+        publish-images lock lock-image bench cost cost-docs diagram clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ destroy: setup ## remove the portfolio; refuses while provisioned products exist
 TAG ?= $(shell $(PYTHON) -c 'from mlflow_platform.catalog import IMAGE_TAG; print(IMAGE_TAG)')
 publish-images: ## build and push the product images (needs Docker and ECR_REGISTRY); TAG defaults to the pinned one
 	scripts/publish_images.sh $(TAG)
+
+lock-image: setup ## re-pin the server image's closure with hashes (docker/mlflow_core/server/requirements.lock)
+	$(PY) scripts/lock_server_image.py
 
 lock: ## re-pin the transitive Python dependencies into constraints.txt
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt

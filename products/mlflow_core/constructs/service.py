@@ -201,6 +201,10 @@ class Service(Construct):
             "server",
             image=self._image("ServerRepository", s.server_repository),
             essential=True,
+            # An init process as PID 1: the entrypoint (PID 1 until it execs uvicorn) has no
+            # SIGTERM handler while it waits for the database, and the kernel ignores SIGTERM
+            # for a PID 1 without one; ECS Exec sessions also leave no zombies behind.
+            linux_parameters=ecs.LinuxParameters(self, "ServerLinux", init_process_enabled=True),
             environment={
                 "MLFLOW_BACKEND": "mysql",
                 "MLFLOW_ARTIFACTS_DESTINATION": artifacts.destination,
@@ -242,6 +246,7 @@ class Service(Construct):
             "proxy",
             image=self._image("ProxyRepository", s.proxy_repository),
             essential=True,
+            linux_parameters=ecs.LinuxParameters(self, "ProxyLinux", init_process_enabled=True),
             port_mappings=[ecs.PortMapping(container_port=CONTAINER_PORT, name="proxy")],
             environment={
                 "AUTH_MODE": s.auth_mode,

@@ -102,6 +102,12 @@ def test_proxy_is_the_essential_target_and_waits_for_a_healthy_server(
     assert service["LoadBalancers"][0]["ContainerName"] == "proxy"
 
 
+def test_both_containers_run_an_init_process_so_sigterm_stops_a_waiting_entrypoint(
+        launch: Callable[..., dict[str, Any]]) -> None:
+    for name, container in _containers(launch()).items():
+        assert container["LinuxParameters"]["InitProcessEnabled"] is True, name
+
+
 def test_images_come_from_the_repository_and_tag_parameters(template: Template) -> None:
     for repository in ("ServerImageRepository", "ProxyImageRepository"):
         template.has_resource_properties("AWS::ECS::TaskDefinition", {
