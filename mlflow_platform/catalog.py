@@ -21,6 +21,9 @@ PROXY_IMAGE_REPOSITORY = "mlflow-platform/proxy"
 SUPPORT_EMAIL = "mlflow-platform@example.com"
 SUPPORT_URL = "https://github.com/example/mlflow-platform#readme"
 DISTRIBUTOR = "MLflow Platform (open source)"
+# Default portfolio name (admin setting portfolioName); the CLI picks its launch path by it
+# when a product is in several portfolios.
+PORTFOLIO_NAME = "MLflow Platform"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlflow_platform.catalog import PORTFOLIO_NAME
+
 CONTEXT_KEY = "mlflow-platform"
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -52,7 +54,7 @@ class OrganizationShare:
 
 @dataclass(frozen=True)
 class PortfolioConfig:
-    name: str = "MLflow Platform"
+    name: str = PORTFOLIO_NAME
     provider: str = "ML platform team"
     description: str = "Self-service MLflow: tracking server, private API and notebooks."
     support_email: str | None = None

@@ -8,21 +8,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from mlflow_platform.catalog import PRODUCTS
+from mlflow_platform.catalog import PORTFOLIO_NAME, PRODUCTS
 
 from .aws import error_code, error_message
-from .errors import NotFoundError, ProvisioningFailed, ValidationError
+from .errors import (
+    ChangeInProgress,
+    Interrupted,
+    NotFoundError,
+    ProvisioningFailed,
+    ValidationError,
+    WaitTimeout,
+)
 from .parameters import ParameterDef, check_tags, resolve_parameters
 from .polling import Poller, Progress
 
 RECORD_DONE = frozenset({"SUCCEEDED", "FAILED"})
 PLAN_DONE = frozenset({"CREATE_SUCCESS", "CREATE_FAILED"})
 DEPRECATED = "DEPRECATED"
+# A plan whose change set is empty fails with "The submitted information didn't contain
+# changes. ..." (CloudFormation's wording): that is "nothing to change", not a failure.
+NO_CHANGES = "contain changes"
+# --access-level of `status` -> search_provisioned_products' AccessLevelFilter key. The API
+# default (Account) is denied to end users scoped with servicecatalog:userLevel/roleLevel.
+# The filter's only value is "self" (so spelled in the API reference).
+ACCESS_LEVELS = {"user": "User", "role": "Role", "account": "Account"}
 
 
 @dataclass(frozen=True)
@@ -126,13 +141,22 @@ class Plan:
     changes: tuple[ResourceChange, ...] = ()
     status_message: str = ""
 
+    @property
+    def unchanged(self) -> bool:
+        """The plan failed only because the update would change nothing."""
+        return (self.status == "CREATE_FAILED"
+                and NO_CHANGES in self.status_message.casefold())
+
 
 class CatalogService:
-    def __init__(self, client: Any, poller: Poller, progress: Progress) -> None:
+    def __init__(self, client: Any, poller: Poller, progress: Progress, *,
+                 portfolio: str = PORTFOLIO_NAME) -> None:
         self._sc = client
         self._poller = poller
         self._progress = progress
+        self._portfolio = portfolio  # launch path to use when a product has several
         self._products: list[Product] | None = None
+        self._executed: set[str] = set()  # plans sent for execution: never deleted
 
     # --- products, versions, paths ----------------------------------------------------
     def products(self) -> list[Product]:
@@ -207,12 +231,25 @@ class CatalogService:
         return [_path(s) for page in pages for s in page.get("LaunchPathSummaries", [])]
 
     def launch_path(self, product: Product) -> LaunchPath:
+        """The only path, or the one of the --portfolio portfolio (by name or path ID).
+
+        A product in several portfolios has a path per portfolio, each with its own launch
+        role and TagOptions, and list_launch_paths returns them in no defined order."""
         paths = self.launch_paths(product)
         if not paths:
             raise NotFoundError(f"no launch path for {product.name}: you have no access to it")
-        if len(paths) > 1:
-            self._progress(f"{product.name}: {len(paths)} launch paths; using {paths[0].name}")
-        return paths[0]
+        if len(paths) == 1:
+            return paths[0]
+        matching = [p for p in paths if self._portfolio in (p.name, p.id)]
+        if len(matching) == 1:
+            return matching[0]
+        listed = ", ".join(f"{p.name} ({p.id})" for p in paths)
+        found = "several match" if matching else "none matches"
+        raise ValidationError(
+            f"{product.name} has {len(paths)} launch paths and {found} portfolio "
+            f"{self._portfolio!r}: {listed}",
+            hint="choose one with --portfolio NAME (or --portfolio PATH_ID)",
+        )
 
     def options(self, product: Product, version: Version, path: LaunchPath) -> LaunchOptions:
         r = self._sc.describe_provisioning_parameters(
@@ -297,11 +334,14 @@ class CatalogService:
                                 hint="list them with: mlflow-platform status")
         return found
 
-    def search_provisioned(self) -> list[Provisioned]:
-        """The caller's provisioned products of this platform's products."""
+    def search_provisioned(self, access_level: str = "user") -> list[Provisioned]:
+        """Provisioned products of this platform's products: by default the caller's own
+        (user), or those of the caller's role, or the account's."""
         names = {spec.name for spec in PRODUCTS}
         found: list[Provisioned] = []
-        kwargs: dict[str, Any] = {"SortBy": "name", "SortOrder": "ASCENDING"}
+        kwargs: dict[str, Any] = {
+            "AccessLevelFilter": {"Key": ACCESS_LEVELS[access_level], "Value": "self"},
+            "SortBy": "name", "SortOrder": "ASCENDING"}
         while True:
             page = self._sc.search_provisioned_products(**kwargs)
             found += [_provisioned(p) for p in page.get("ProvisionedProducts", [])
@@ -323,32 +363,79 @@ class CatalogService:
             kwargs["PageToken"] = token
 
     def terminate(self, name: str) -> Record:
-        response = self._sc.terminate_provisioned_product(
-            ProvisionedProductName=name, TerminateToken=new_token())
+        try:
+            response = self._sc.terminate_provisioned_product(
+                ProvisionedProductName=name, TerminateToken=new_token())
+        except ClientError as err:
+            raise self._state_error(err, name) from None
         return _record(response["RecordDetail"])
 
+    def _state_error(self, err: ClientError, name: str) -> Exception:
+        """InvalidStateException: a change started since we looked; name its record."""
+        if error_code(err) != "InvalidStateException":
+            return err
+        try:
+            current = self.provisioned(name)
+        except (ClientError, BotoCoreError):
+            current = None
+        return change_in_progress(name, current.last_record_id if current else "")
+
     # --- updates through a plan ---------------------------------------------------------
-    def create_plan(self, current: Provisioned, target: Target,
-                    params: Mapping[str, str], previous: Sequence[str]) -> Plan:
+    @contextmanager
+    def update_plan(self, current: Provisioned, target: Target, params: Mapping[str, str],
+                    previous: Sequence[str]) -> Iterator[Plan]:
+        """Create an update plan and wait for it; delete it on leaving unless executed.
+
+        A plan left behind keeps its CloudFormation change set: whatever ends the block
+        (a failed or empty plan, Ctrl-C, a timeout, a declined confirmation, a rejected
+        execution) deletes it. Only `execute_plan` keeps it.
+        """
+        plan_id = self._create_plan(current, target, params, previous)
+        try:
+            yield self._wait_plan_or_explain(plan_id, current.name)
+        finally:
+            if plan_id not in self._executed:
+                self.delete_plan(plan_id)
+
+    def _create_plan(self, current: Provisioned, target: Target,
+                     params: Mapping[str, str], previous: Sequence[str]) -> str:
         """Plan an update; parameters not given keep their previous value."""
         values = resolve_parameters(target.options.parameters, params, previous=previous)
         keys = {d.key for d in target.options.parameters}
         update = [{"Key": k, "Value": v} for k, v in values.items()] + [
             {"Key": k, "UsePreviousValue": True} for k in previous if k in keys and k not in values
         ]
-        response = self._sc.create_provisioned_product_plan(
-            PlanName=f"mlflow-platform-{current.name}-{target.version.name}"[:128],
-            PlanType="CLOUDFORMATION",
-            ProductId=target.product.id,
-            ProvisionedProductName=current.name,
-            ProvisioningArtifactId=target.version.id,
-            PathId=target.path.id,
-            ProvisioningParameters=update,
-            IdempotencyToken=new_token(),
-        )
-        return self.wait_plan(response["PlanId"], current.name)
+        try:
+            response = self._sc.create_provisioned_product_plan(
+                PlanName=f"mlflow-platform-{current.name}-{target.version.name}"[:128],
+                PlanType="CLOUDFORMATION",
+                ProductId=target.product.id,
+                ProvisionedProductName=current.name,
+                ProvisioningArtifactId=target.version.id,
+                PathId=target.path.id,
+                ProvisioningParameters=update,
+                IdempotencyToken=new_token(),
+            )
+        except ClientError as err:
+            raise self._state_error(err, current.name) from None
+        return str(response["PlanId"])
+
+    def _wait_plan_or_explain(self, plan_id: str, name: str) -> Plan:
+        # The poller's messages say the change continues in AWS; for a plan that is
+        # about to be deleted, the truth is that nothing was changed.
+        try:
+            return self.wait_plan(plan_id, name)
+        except Interrupted:
+            raise Interrupted(f"interrupted while planning the update of {name}; nothing "
+                              "was changed", hint="the plan is deleted") from None
+        except WaitTimeout:
+            raise WaitTimeout(f"gave up waiting for the update plan of {name}; nothing was "
+                              "changed", hint="the plan is deleted; run the update again "
+                              "(or raise --wait-timeout)") from None
 
     def wait_plan(self, plan_id: str, name: str) -> Plan:
+        """The finished plan; an empty one (`unchanged`) is returned, any other failure
+        raised. Deleting it is the caller's job (`update_plan` does it)."""
         response = self._poller.until(
             lambda: self._sc.describe_provisioned_product_plan(PlanId=plan_id),
             lambda r: r["ProvisionedProductPlanDetails"]["Status"],
@@ -357,8 +444,7 @@ class CatalogService:
             resume_hint="nothing was changed; run the update again",
         )
         plan = _plan(response, self._plan_changes(plan_id, response))
-        if plan.status == "CREATE_FAILED":
-            self.delete_plan(plan.id)
+        if plan.status == "CREATE_FAILED" and not plan.unchanged:
             raise ProvisioningFailed(f"the update plan for {name} failed",
                                      reasons=[plan.status_message or "no reason given"])
         return plan
@@ -372,13 +458,32 @@ class CatalogService:
             token = page.get("NextPageToken")
         return changes
 
-    def execute_plan(self, plan: Plan) -> Record:
-        response = self._sc.execute_provisioned_product_plan(
-            PlanId=plan.id, IdempotencyToken=new_token())
+    def execute_plan(self, plan: Plan, name: str) -> Record:
+        # Marked before the call: once the request may have reached AWS (Ctrl-C during
+        # it), the update may be running and its plan must stay.
+        self._executed.add(plan.id)
+        try:
+            response = self._sc.execute_provisioned_product_plan(
+                PlanId=plan.id, IdempotencyToken=new_token())
+        except ClientError as err:
+            self._executed.discard(plan.id)  # rejected: nothing runs, delete the plan
+            raise self._state_error(err, name) from None
         return _record(response["RecordDetail"])
 
     def delete_plan(self, plan_id: str) -> None:
-        self._sc.delete_provisioned_product_plan(PlanId=plan_id, IgnoreErrors=True)
+        """Delete a plan not executed. Called while another error may be on its way to
+        the user: a failure here is reported, never raised in its place."""
+        try:
+            self._sc.delete_provisioned_product_plan(PlanId=plan_id, IgnoreErrors=True)
+        except (ClientError, BotoCoreError) as err:
+            self._progress(f"warning: could not delete the update plan {plan_id} ({err}); "
+                           "delete it in the Service Catalog console")
+
+
+def change_in_progress(name: str, record_id: str) -> ChangeInProgress:
+    record = f"record {record_id}" if record_id else "record unknown"
+    return ChangeInProgress(f"{name} is being changed ({record}); wait for it or run status",
+                            hint=f"follow it with: mlflow-platform status {name}")
 
 
 def new_token() -> str:

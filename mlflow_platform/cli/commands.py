@@ -9,11 +9,22 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from mlflow_platform import contract
-from mlflow_platform.catalog import MLFLOW_CORE
+from mlflow_platform.catalog import MLFLOW_CORE, PORTFOLIO_NAME
 
 from .aws import Clients
-from .catalog_service import CatalogService, Output, Plan, Provisioned, Record, Target, Version
+from .catalog_service import (
+    CatalogService,
+    Output,
+    Plan,
+    Provisioned,
+    Record,
+    Target,
+    Version,
+    change_in_progress,
+)
 from .connection import ConnectionService
 from .deployment import COMPONENTS, RETAINED, DeploymentService, Step, component
 from .deployment import split_component_params as split_params
@@ -24,6 +35,8 @@ from .polling import Poller
 
 # Service Catalog's rule for provisioned product names.
 PROVISIONED_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}")
+# Table columns that may be cut short: prose, never values people copy.
+PROSE = frozenset({"description", "message"})
 
 
 @dataclass
@@ -32,10 +45,12 @@ class Context:
     renderer: Renderer
     poller: Poller
     confirm: Callable[[str], bool]
+    portfolio: str = PORTFOLIO_NAME
 
     @cached_property
     def catalog(self) -> CatalogService:
-        return CatalogService(self.clients.servicecatalog, self.poller, self.renderer.progress)
+        return CatalogService(self.clients.servicecatalog, self.poller, self.renderer.progress,
+                              portfolio=self.portfolio)
 
     @cached_property
     def connection(self) -> ConnectionService:
@@ -67,7 +82,8 @@ def products(args: argparse.Namespace, ctx: Context) -> View:
                               "constraints": list(p.constraints)} for p in paths]})
         rows += [[product.slug or product.name, v.name, _guidance(v, default), v.description,
                   ", ".join(p.name for p in paths)] for v in versions]
-    table = Table(("product", "version", "status", "description", "launch paths"), rows)
+    table = Table(("product", "version", "status", "description", "launch paths"), rows,
+                  shorten=PROSE)
     return View(data, [table])
 
 
@@ -88,9 +104,9 @@ def describe(args: argparse.Namespace, ctx: Context) -> View:
         Table(("parameter", "default", "accepted", "description"),
               [[d.key, "(required)" if d.required else d.default or '""', d.constraint_text(),
                 d.description] for d in o.parameters],
-              title=f"{target.product.name} {target.version.name} parameters"),
+              title=f"{target.product.name} {target.version.name} parameters", shorten=PROSE),
         Table(("output", "description"), [[x.key, x.description] for x in o.output_keys],
-              title="outputs"),
+              title="outputs", shorten=PROSE),
     ]
     if o.constraints:
         tables.append(Table(("constraint",), [[c] for c in o.constraints], title="constraints"))
@@ -147,7 +163,7 @@ def down(args: argparse.Namespace, ctx: Context) -> View:
 
 # --- status, outputs, update, terminate --------------------------------------------------
 def status(args: argparse.Namespace, ctx: Context) -> View:
-    found = ctx.catalog.search_provisioned()
+    found = ctx.catalog.search_provisioned(args.access_level)
     if args.name:
         wanted = {args.name} | {c.provisioned_name(args.name) for c in COMPONENTS}
         found = [p for p in found if p.name in wanted]
@@ -155,7 +171,8 @@ def status(args: argparse.Namespace, ctx: Context) -> View:
             raise NotFoundError(f"nothing provisioned named {args.name!r} or {args.name}-*")
     rows = [[p.name, p.product_name, p.version_name, p.status, p.status_message, p.created]
             for p in found]
-    table = Table(("name", "product", "version", "status", "message", "created"), rows)
+    table = Table(("name", "product", "version", "status", "message", "created"), rows,
+                  shorten=PROSE)
     return View([_provisioned_data(p) for p in found], [table])
 
 
@@ -181,24 +198,44 @@ def _component_names(ctx: Context, name: str) -> list[str]:
 
 def update(args: argparse.Namespace, ctx: Context) -> View:
     current = ctx.catalog.require(args.name)
+    _check_not_changing(current)
     target, previous = _update_target(ctx, current, args.version)
     params = {**(load_params_file(args.params_file) if args.params_file else {}),
               **parse_pairs(args.param, "parameter")}
-    plan = ctx.catalog.create_plan(current, target, params, previous)
-    ctx.renderer.preview(_changes_table(plan))
-    try:
-        _confirm(ctx, args, f"Apply {len(plan.changes)} change(s) to {args.name}?")
-    except (Aborted, KeyboardInterrupt) as err:
-        ctx.catalog.delete_plan(plan.id)
-        if isinstance(err, Aborted):
-            raise err.with_hint("nothing was changed; the plan was deleted") from None
-        raise Interrupted("interrupted before the update; nothing was changed") from None
-    record = ctx.catalog.execute_plan(plan)
+    # The plan is deleted on every way out of this block unless it was executed.
+    with ctx.catalog.update_plan(current, target, params, previous) as plan:
+        if plan.unchanged:
+            return _unchanged_view(args.name, target)
+        _confirm_plan(ctx, args, plan)
+        record = ctx.catalog.execute_plan(plan, args.name)
     ctx.renderer.progress(f"{args.name}: updating to {target.version.name} (record {record.id})")
     record = ctx.catalog.wait(record.id, args.name, resume_hint=_follow(args.name))
     data = {"provisioned_product": args.name, **_target_data(target),
             "changes": [_change_data(c) for c in plan.changes], **_record_data(record)}
     return View(data, [_outputs_table(record.outputs, args.name)])
+
+
+def _confirm_plan(ctx: Context, args: argparse.Namespace, plan: Plan) -> None:
+    ctx.renderer.preview(_changes_table(plan))
+    try:
+        _confirm(ctx, args, f"Apply {len(plan.changes)} change(s) to {args.name}?")
+    except Aborted as err:
+        raise err.with_hint("nothing was changed; the plan was deleted") from None
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted before the update; nothing was changed",
+                          hint="the plan is deleted") from None
+
+
+def _unchanged_view(name: str, target: Target) -> View:
+    data = {"provisioned_product": name, **_target_data(target), "changes": [],
+            "status": "UNCHANGED", "record_id": None, "outputs": {}}
+    return View(data, text=[f"{name}: nothing to change (the plan was deleted)"])
+
+
+def _check_not_changing(current: Provisioned) -> None:
+    """Service Catalog refuses a change of a product UNDER_CHANGE (InvalidStateException)."""
+    if current.status == "UNDER_CHANGE":
+        raise change_in_progress(current.name, current.last_record_id)
 
 
 def _update_target(ctx: Context, current: Provisioned, version: str) -> tuple[Target, list[str]]:
@@ -214,14 +251,28 @@ def _update_target(ctx: Context, current: Provisioned, version: str) -> tuple[Ta
 
 def terminate(args: argparse.Namespace, ctx: Context) -> View:
     current = ctx.catalog.require(args.name)
+    _check_not_changing(current)
+    # Looked up before terminating: once it is gone, a failed lookup must not turn a
+    # successful termination into an error.
+    is_core, notes = _is_core(ctx, current)
     _confirm(ctx, args, f"Terminate {args.name}?")
     record = ctx.deployments.terminate(args.name, resume_hint=_follow(args.name))
-    is_core = ctx.catalog.product_by_id(current.product_id).slug == MLFLOW_CORE.slug
     retained = [r.format(bucket="") for r in RETAINED] if is_core else []
     data = {"provisioned_product": args.name, **_record_data(record), "retained": retained}
     text = ["Retained (delete them yourself when no longer needed):"] + [
         f"  - {r}" for r in retained] if retained else [f"{args.name}: terminated"]
-    return View(data, text=text)
+    return View(data, text=text, notes=notes)
+
+
+def _is_core(ctx: Context, current: Provisioned) -> tuple[bool, list[str]]:
+    """Whether it is an MLflow core (its data survives termination), with a note when its
+    product cannot be read (e.g. no longer in your portfolios): that must not block it."""
+    try:
+        return ctx.catalog.product_by_id(current.product_id).slug == MLFLOW_CORE.slug, []
+    except (ClientError, BotoCoreError):
+        return False, [f"could not look up the product of {current.name}; if it is an "
+                       "MLflow core, its S3 artifact bucket and a final database snapshot "
+                       "are retained"]
 
 
 # --- env ---------------------------------------------------------------------------------
@@ -266,7 +317,8 @@ def _guidance(v: Version, default: str | None) -> str:
 
 def _outputs_table(outs: Sequence[Output], name: str) -> Table:
     return Table(("output", "value", "description"),
-                 [[o.key, o.value, o.description] for o in outs], title=f"{name} outputs")
+                 [[o.key, o.value, o.description] for o in outs], title=f"{name} outputs",
+                 shorten=PROSE)
 
 
 def _steps_table(steps: Sequence[Step]) -> Table:

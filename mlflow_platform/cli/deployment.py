@@ -196,7 +196,9 @@ class DeploymentService:
             if existing.product_id != target.product.id:
                 raise ValidationError(f"{name} exists but is not a {target.product.name}",
                                       hint="terminate it or choose another deployment name")
-            return self._resume(c, existing, deployment)
+            step = self._resume(c, existing, deployment)
+            if step is not None:
+                return step
         values = inputs_for(c, deployment, outputs, extra)
         record = self._catalog.provision(target, name, values, tags)
         self._progress(f"{name}: launching {target.product.name} {target.version.name} "
@@ -204,7 +206,8 @@ class DeploymentService:
         record = self._catalog.wait(record.id, name, resume_hint=_resume(deployment))
         return Step(c.slug, name, "launched", "AVAILABLE", record.id, list(record.outputs))
 
-    def _resume(self, c: Component, existing: Provisioned, deployment: str) -> Step:
+    def _resume(self, c: Component, existing: Provisioned, deployment: str) -> Step | None:
+        """The step for an existing product; None when it turned out to be gone."""
         name = existing.name
         if existing.status in USABLE:
             self._progress(f"{name}: already provisioned ({existing.status}); skipping")
@@ -214,7 +217,12 @@ class DeploymentService:
             self._progress(f"{name}: a change is in progress; waiting for it")
             record = self._catalog.wait(existing.last_record_id, name,
                                         resume_hint=_resume(deployment))
-            return Step(c.slug, name, "waited", "AVAILABLE", record.id,
+            # The change may have been its termination (an interrupted `down`).
+            after = self._catalog.provisioned(name)
+            if after is None:
+                self._progress(f"{name}: that change terminated it; launching it again")
+                return None
+            return Step(c.slug, name, "waited", after.status, record.id,
                         self._catalog.outputs(name))
         raise ProvisioningFailed(
             f"{name} is {existing.status}: {existing.status_message or 'no message'}",
@@ -258,6 +266,10 @@ class DeploymentService:
         if existing.status == "UNDER_CHANGE":
             self._progress(f"{name}: a change is in progress; waiting before terminating")
             self._wait_quietly(existing.last_record_id, name, deployment)
+            # That change may have been this termination, started by an interrupted `down`.
+            if self._catalog.provisioned(name) is None:
+                self._progress(f"{name}: already terminated by that change")
+                return Step(c.slug, name, "terminated", "TERMINATED", existing.last_record_id)
         record = self.terminate(name, resume_hint=f"run again: mlflow-platform down {deployment}")
         return Step(c.slug, name, "terminated", "TERMINATED", record.id)
 

@@ -73,3 +73,13 @@ class WaitTimeout(CliError):
 class Interrupted(CliError):
     exit_code = ExitCode.INTERRUPTED
     kind = "interrupted"
+
+
+class ChangeInProgress(CliError):
+    """The product is UNDER_CHANGE: Service Catalog refuses another change until it ends.
+
+    No exit code of its own (scripts already treat 1 as "try again later or look"); the
+    message names the record to follow."""
+
+    exit_code = ExitCode.ERROR
+    kind = "change_in_progress"

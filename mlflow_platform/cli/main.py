@@ -20,7 +20,10 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from mlflow_platform.catalog import PORTFOLIO_NAME
+
 from .aws import Clients, error_code, error_message, is_throttling
+from .catalog_service import ACCESS_LEVELS
 from .commands import COMMANDS, Context
 from .errors import CliError, ExitCode, Interrupted, NotFoundError, ValidationError
 from .output import FORMATS, Renderer
@@ -46,6 +49,9 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="result format on stdout (default: table)")
     parser.add_argument("--wait-timeout", type=float, default=default(180.0), metavar="MIN",
                         help="minutes to wait for a change before giving up (default 180)")
+    parser.add_argument("--portfolio", default=default(PORTFOLIO_NAME), metavar="NAME",
+                        help="portfolio (name or launch path ID) whose launch path to use when "
+                             f"a product is in several (default: {PORTFOLIO_NAME})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     _deployment_commands(command)
     p = command("status", "list your provisioned products (of one deployment with NAME)")
     p.add_argument("name", nargs="?")
+    p.add_argument("--access-level", choices=tuple(ACCESS_LEVELS), default="user",
+                   help="whose products: yours (user, default), your role's or the account's")
     p = command("outputs", "outputs of a provisioned product, or of every product of a deployment")
     p.add_argument("name")
     p = command("update", "update a provisioned product to a version, after a plan preview")
@@ -148,6 +156,7 @@ def main(
             renderer=renderer,
             poller=Poller(renderer.progress, sleep=sleep, timeout=args.wait_timeout * 60),
             confirm=confirm or tty_confirm(sys.stdin, err),
+            portfolio=args.portfolio,
         )
         renderer.show(COMMANDS[args.command](args, ctx))
         return ExitCode.OK

@@ -20,9 +20,14 @@ MAX_CELL = 72
 
 @dataclass(frozen=True)
 class Table:
+    """Rows under column names. Cells are shown whole (users copy output values, ARNs,
+    record IDs from them); only the columns in `shorten` (prose such as descriptions) are
+    cut to MAX_CELL characters."""
+
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
     title: str | None = None
+    shorten: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -85,7 +90,9 @@ def error_details(err: CliError) -> list[str]:
 
 
 def render_table(table: Table) -> str:
-    rows = [[_cell(v) for v in row] for row in table.rows]
+    limits = [MAX_CELL if c in table.shorten else None for c in table.columns]
+    rows = [[_cell(v, limit) for v, limit in zip(row, limits, strict=True)]
+            for row in table.rows]
     widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(table.columns)]
     header = "  ".join(c.upper().ljust(w) for c, w in zip(table.columns, widths, strict=True))
     lines = [header.rstrip()] + [
@@ -98,10 +105,10 @@ def render_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, limit: int | None) -> str:
     text = "" if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    text = " ".join(text.split())  # one line per row
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def shell_exports(values: dict[str, str], unset: Sequence[str]) -> list[str]:

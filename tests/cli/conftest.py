@@ -98,15 +98,23 @@ class CatalogStub:
                                    "Name": product_by_slug(slug).name},
             "ProvisioningArtifacts": artifacts}, {"Id": PRODUCT_IDS[slug]})
 
-    def launch_paths(self, slug: str) -> None:
-        self.stub.add_response("list_launch_paths", {"LaunchPathSummaries": [{
-            "Id": PATH_IDS[slug], "Name": "MLflow Platform",
-            "ConstraintSummaries": [{"Type": "LAUNCH", "Description": "launch role"}]}]},
-            {"ProductId": PRODUCT_IDS[slug]})
+    def launch_paths(self, slug: str, paths: Sequence[tuple[str, str]] | None = None, *,
+                     token: str | None = None, next_token: str | None = None) -> None:
+        """One page of launch paths, (id, portfolio name) each; default: the one path."""
+        paths = paths if paths is not None else [(PATH_IDS[slug], "MLflow Platform")]
+        response: dict[str, Any] = {"LaunchPathSummaries": [{
+            "Id": path_id, "Name": name,
+            "ConstraintSummaries": [{"Type": "LAUNCH", "Description": "launch role"}]}
+            for path_id, name in paths]}
+        if next_token:
+            response["NextPageToken"] = next_token
+        self.stub.add_response("list_launch_paths", response, {
+            "ProductId": PRODUCT_IDS[slug], **({"PageToken": token} if token else {})})
 
     def parameters(self, slug: str, version: str = "v1",
                    params: Sequence[dict[str, Any]] | None = None,
-                   tag_options: dict[str, list[str]] | None = None) -> None:
+                   tag_options: dict[str, list[str]] | None = None,
+                   path_id: str | None = None) -> None:
         items = list(params) if params is not None else [api_parameter(s) for s in SPECS[slug]]
         self.stub.add_response("describe_provisioning_parameters", {
             "ProvisioningArtifactParameters": items,
@@ -115,7 +123,7 @@ class CatalogStub:
             "ProvisioningArtifactOutputKeys": [{"Key": "TrackingUrl",
                                                 "Description": "tracking URL"}],
         }, {"ProductId": PRODUCT_IDS[slug], "ProvisioningArtifactId": artifact_id(slug, version),
-            "PathId": PATH_IDS[slug]})
+            "PathId": path_id or PATH_IDS[slug]})
 
     def target(self, slug: str, version: str = "v1", *,
                versions: Sequence[tuple[str, str]] = (("v1", "DEFAULT"),), **kw: Any) -> None:
@@ -253,10 +261,10 @@ def run_cli(aws: Clients, sc: CatalogStub, sleeps: list[float]) -> Any:
     """Run main(argv) with the stubbed and mocked clients; answers confirmations with `answer`."""
     aws._cache["servicecatalog"] = sc.client
 
-    def run(*argv: str, answer: bool = False, sleep: Any = None) -> Run:
+    def run(*argv: str, answer: bool = False, sleep: Any = None, confirm: Any = None) -> Run:
         out, err = io.StringIO(), io.StringIO()
         code = main(list(argv), clients=aws, stdout=out, stderr=err,
-                    sleep=sleep or sleeps.append, confirm=lambda _q: answer)
+                    sleep=sleep or sleeps.append, confirm=confirm or (lambda _q: answer))
         return Run(code, out.getvalue(), err.getvalue())
 
     return run

@@ -208,7 +208,8 @@ def test_search_provisioned_pages_and_keeps_platform_products(
         return {"Name": name, "Id": f"pp-{name}", "Status": "AVAILABLE", "ProductName": product,
                 "ProvisioningArtifactName": "v1"}
 
-    base = {"SortBy": "name", "SortOrder": "ASCENDING"}
+    base = {"AccessLevelFilter": {"Key": "User", "Value": "self"}, "SortBy": "name",
+            "SortOrder": "ASCENDING"}
     sc.stub.add_response("search_provisioned_products", {
         "ProvisionedProducts": [item("demo-core", "MLflow core"), item("other", "Something")],
         "NextPageToken": "t2"}, base)
@@ -216,3 +217,69 @@ def test_search_provisioned_pages_and_keeps_platform_products(
         "ProvisionedProducts": [item("demo-api", "MLflow private API")]},
         {**base, "PageToken": "t2"})
     assert [p.name for p in catalog.search_provisioned()] == ["demo-core", "demo-api"]
+
+
+# --- launch paths: a product in several portfolios -----------------------------------------
+TEAM_PATH = ("lpv3-team0000001", "Team portfolio")
+PLATFORM_PATH = ("lpv3-platform0001", "MLflow Platform")
+
+
+def _service(sc: CatalogStub, portfolio: str) -> CatalogService:
+    poller = Poller(lambda _m: None, sleep=lambda _s: None)
+    return CatalogService(sc.client, poller, lambda _m: None, portfolio=portfolio)
+
+
+def test_launch_path_of_the_portfolio_is_chosen_across_pages(sc: CatalogStub) -> None:
+    sc.search_products()
+    sc.launch_paths("mlflow-core", [TEAM_PATH], next_token="p2")
+    sc.launch_paths("mlflow-core", [PLATFORM_PATH], token="p2")
+    service = _service(sc, "MLflow Platform")
+    assert service.launch_path(service.find_product("mlflow-core")).id == PLATFORM_PATH[0]
+    sc.search_products()
+    sc.launch_paths("mlflow-core", [PLATFORM_PATH, TEAM_PATH])
+    team = _service(sc, "Team portfolio")
+    assert team.launch_path(team.find_product("mlflow-core")).id == TEAM_PATH[0]
+
+
+def test_launch_path_by_path_id_settles_two_portfolios_of_one_name(sc: CatalogStub) -> None:
+    twin = ("lpv3-twin00000001", "MLflow Platform")
+    sc.search_products()
+    sc.launch_paths("notebook", [PLATFORM_PATH, twin])
+    service = _service(sc, "MLflow Platform")
+    product = service.find_product("notebook")
+    with pytest.raises(ValidationError, match="several match") as err:
+        service.launch_path(product)
+    assert "lpv3-twin00000001" in err.value.message
+    sc.search_products()
+    sc.launch_paths("notebook", [PLATFORM_PATH, twin])
+    by_id = _service(sc, twin[0])
+    assert by_id.launch_path(by_id.find_product("notebook")).id == twin[0]
+
+
+def test_no_launch_path_of_the_portfolio_is_a_usage_error_naming_them(
+        sc: CatalogStub) -> None:
+    sc.search_products()
+    sc.launch_paths("notebook", [TEAM_PATH, ("lpv3-other0000001", "Other")])
+    service = _service(sc, "MLflow Platform")
+    with pytest.raises(ValidationError, match="none matches portfolio 'MLflow Platform'") as err:
+        service.launch_path(service.find_product("notebook"))
+    assert "Team portfolio (lpv3-team0000001), Other (lpv3-other0000001)" in err.value.message
+    assert "--portfolio" in (err.value.hint or "")
+    assert err.value.exit_code == 2
+
+
+def test_a_single_launch_path_is_used_whatever_its_portfolio(sc: CatalogStub) -> None:
+    sc.search_products()
+    sc.launch_paths("notebook", [TEAM_PATH])
+    service = _service(sc, "MLflow Platform")
+    assert service.launch_path(service.find_product("notebook")).id == TEAM_PATH[0]
+
+
+@pytest.mark.parametrize(("level", "key"), [("user", "User"), ("role", "Role"),
+                                            ("account", "Account")])
+def test_search_provisioned_sends_the_access_level(
+        sc: CatalogStub, catalog: CatalogService, level: str, key: str) -> None:
+    sc.stub.add_response("search_provisioned_products", {"ProvisionedProducts": []}, {
+        "AccessLevelFilter": {"Key": key, "Value": "self"}, "SortBy": "name",
+        "SortOrder": "ASCENDING"})
+    assert catalog.search_provisioned(level) == []

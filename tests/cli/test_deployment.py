@@ -70,6 +70,7 @@ def test_up_resumes_skipping_available_and_waiting_on_changes(
     sc.provisioned("demo-api", "UNDER_CHANGE", slug="private-api", record_id="rec-api")
     sc.record("rec-api", "demo-api", "IN_PROGRESS")
     sc.record("rec-api", "demo-api", "SUCCEEDED")
+    sc.provisioned("demo-api", "AVAILABLE", slug="private-api", record_id="rec-api")
     sc.outputs("demo-api", {})
     sc.provisioned("demo-notebook", None)
     sc.provision("notebook", "demo-notebook", {"Connection": "vpc", "DeploymentName": "demo"},
@@ -79,6 +80,23 @@ def test_up_resumes_skipping_available_and_waiting_on_changes(
     assert [s.action for s in steps] == ["skipped", "waited", "launched"]
     assert "demo-core: already provisioned (AVAILABLE); skipping" in progress
     assert sc.calls.count("ProvisionProduct") == 1
+
+
+def test_up_launches_anew_when_the_change_waited_on_terminated_it(
+        sc: CatalogStub, deployments: DeploymentService, progress: list[str]) -> None:
+    # An interrupted `down` left demo-core terminating: once that ends, it is gone.
+    sc.search_products()
+    sc.target("mlflow-core")
+    sc.provisioned("demo-core", "UNDER_CHANGE", record_id="rec-term")
+    sc.record("rec-term", "demo-core", "SUCCEEDED")
+    sc.provisioned("demo-core", None)
+    sc.provision("mlflow-core", "demo-core", {"DeploymentName": "demo"}, "rec-new")
+    sc.record("rec-new", "demo-core", "SUCCEEDED", outputs=CORE_OUTPUTS)
+    steps = deployments.up("demo", skip=["private-api", "notebook"])
+    assert [(s.name, s.action, s.record_id) for s in steps] == [
+        ("demo-core", "launched", "rec-new")]
+    assert "GetProvisionedProductOutputs" not in sc.calls
+    assert "demo-core: that change terminated it; launching it again" in progress
 
 
 def test_up_validates_every_component_before_any_change(
@@ -128,6 +146,36 @@ def test_down_terminates_in_reverse_order_and_lists_retained_data(
         ("demo-notebook", "absent"), ("demo-api", "terminated"), ("demo-core", "terminated")]
     assert "demo-artifacts-1" in retained[0]
     assert "final snapshot" in retained[1]
+
+
+def test_down_does_not_terminate_again_what_the_change_waited_on_terminated(
+        sc: CatalogStub, deployments: DeploymentService, progress: list[str]) -> None:
+    # The previous `down` was interrupted while demo-core was terminating.
+    sc.provisioned("demo-notebook", None)
+    sc.provisioned("demo-api", None)
+    sc.provisioned("demo-core", "UNDER_CHANGE", record_id="rec-term")
+    sc.record("rec-term", "demo-core", "IN_PROGRESS")
+    sc.record("rec-term", "demo-core", "SUCCEEDED")
+    sc.provisioned("demo-core", None)
+    steps, _retained = deployments.down("demo")
+    assert [(s.name, s.action, s.record_id) for s in steps] == [
+        ("demo-notebook", "absent", ""), ("demo-api", "absent", ""),
+        ("demo-core", "terminated", "rec-term")]
+    assert "TerminateProvisionedProduct" not in sc.calls
+    assert "demo-core: already terminated by that change" in progress
+
+
+def test_down_terminates_what_is_still_there_after_the_change_waited_on(
+        sc: CatalogStub, deployments: DeploymentService) -> None:
+    sc.provisioned("demo-notebook", None)
+    sc.provisioned("demo-api", None)
+    sc.provisioned("demo-core", "UNDER_CHANGE", record_id="rec-upd")
+    sc.record("rec-upd", "demo-core", "SUCCEEDED")
+    sc.provisioned("demo-core", "AVAILABLE", record_id="rec-upd")
+    sc.terminate("demo-core", "rec-t")
+    sc.record("rec-t", "demo-core", "SUCCEEDED")
+    steps, _retained = deployments.down("demo")
+    assert (steps[-1].action, steps[-1].record_id) == ("terminated", "rec-t")
 
 
 def test_output_sources_are_wired_from_earlier_products() -> None:

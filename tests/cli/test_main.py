@@ -148,6 +148,55 @@ def test_status_and_outputs_of_a_deployment(run_cli: Any, sc: CatalogStub) -> No
     assert run.json() == {"demo-core": {"TrackingUrl": "http://alb"}}
 
 
+def test_status_asks_for_the_callers_own_products_unless_told(
+        run_cli: Any, sc: CatalogStub) -> None:
+    for key in ("User", "Role"):
+        sc.stub.add_response("search_provisioned_products", {"ProvisionedProducts": []}, {
+            "AccessLevelFilter": {"Key": key, "Value": "self"}, "SortBy": "name",
+            "SortOrder": "ASCENDING"})
+    assert run_cli("status").code == 0
+    assert run_cli("status", "--access-level", "role").code == 0
+    assert run_cli("status", "--access-level", "everyone").code == 2
+
+
+def test_outputs_table_shows_long_values_whole(run_cli: Any, sc: CatalogStub) -> None:
+    arn = ("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/"
+           "mlflow-demo-internal/0123456789abcdef/fedcba9876543210")
+    subnets = ",".join(f"subnet-0{i}23456789abcdef0" for i in range(4))
+    sc.provisioned("demo-core", "AVAILABLE")
+    sc.stub.add_response("get_provisioned_product_outputs", {"Outputs": [
+        {"OutputKey": "ListenerArn", "OutputValue": arn, "Description": "x" * 100},
+        {"OutputKey": "Subnets", "OutputValue": subnets}]},
+        {"ProvisionedProductName": "demo-core"})
+    run = run_cli("outputs", "demo-core")
+    assert run.code == 0, run.err
+    assert len(arn) > 72 and arn in run.out and subnets in run.out
+    assert "x" * 71 + "…" in run.out and "x" * 72 not in run.out  # prose may be cut
+
+
+def test_portfolio_option_picks_the_launch_path(run_cli: Any, sc: CatalogStub) -> None:
+    paths = [("lpv3-team0000001", "Team portfolio"), ("lpv3-platform0001", "MLflow Platform")]
+    for argv, path_id in ((("describe", "notebook"), "lpv3-platform0001"),
+                          (("describe", "notebook", "--portfolio", "Team portfolio"),
+                           "lpv3-team0000001"),
+                          (("--portfolio", "lpv3-team0000001", "describe", "notebook"),
+                           "lpv3-team0000001")):
+        sc.search_products()
+        sc.describe_product("notebook")
+        sc.launch_paths("notebook", paths)
+        sc.parameters("notebook", path_id=path_id)
+        run = run_cli(*argv, "-o", "json")
+        assert run.code == 0, run.err
+        assert run.json()["launch_path"]["id"] == path_id
+    sc.search_products()
+    sc.describe_product("notebook")
+    sc.launch_paths("notebook", paths)
+    run = run_cli("describe", "notebook", "--portfolio", "Nope")
+    assert run.code == 2
+    assert "Team portfolio (lpv3-team0000001), MLflow Platform (lpv3-platform0001)" in run.err
+    assert "--portfolio" in run.err
+
+
 def test_outputs_of_something_unknown_exits_3(run_cli: Any, sc: CatalogStub) -> None:
     sc.provisioned("No_Such", None)
     assert run_cli("outputs", "No_Such").code == 3
