@@ -97,7 +97,8 @@ MLFLOW_CORE = ProductSpec(
             "only. The private API keeps plain HTTP to the load balancer when a certificate is "
             "set; new TlsHostName and ImageRegistryAccountId parameters; images "
             f"{IMAGE_TAG} (the server execs uvicorn: about 190 MB less memory; host names "
-            "match in any letter case, as DNS names do).",
+            "match in any letter case, as DNS names do, which v1 got wrong); publishes a "
+            "notebook subnet and security group; 1-hour load balancer idle timeout.",
             locked=False,
         ),
     ),
@@ -120,7 +121,8 @@ PRIVATE_API = ProductSpec(
             "v2",
             "Refuses an authorization that does not match the core's auth mode (NONE in "
             "front of an iam-mode core would be an open MLflow); keep-alive without reserved "
-            "concurrency (new accounts have too little to reserve).",
+            "concurrency (new accounts have too little to reserve); the pairing check gives "
+            "up after 5 minutes instead of an hour.",
             locked=False,
         ),
     ),
@@ -145,7 +147,9 @@ NOTEBOOK = ProductSpec(
             "v2",
             "DirectInternetAccess auto (follows the deployment's network: Enabled only where "
             "its private subnets have no NAT); in per-user mode the notebook no longer gets "
-            "the admin login; one bounded SSM call at start. Needs MLflow core v2, which "
+            "the admin login; one bounded SSM call at start; in the VPC it uses the core's "
+            "notebook subnet and security group (v1 split a dynamic reference and had no "
+            "outbound HTTPS, so its VPC launches failed). Needs MLflow core v2, which "
             "publishes the values it reads: update the deployment's core first.",
             locked=False,
         ),

@@ -45,6 +45,11 @@ CORE_KEYS: tuple[SsmKey, ...] = (
     SsmKey("vpc-id", "ID of the VPC that hosts the deployment."),
     SsmKey("private-subnet-ids", "Comma-separated IDs of the private subnets."),
     SsmKey("client-security-group-id", "Security group to attach to clients of the server."),
+    # One subnet, published whole: CloudFormation runs Fn::Split before it resolves a dynamic
+    # reference, so a reader cannot pick one ID out of private-subnet-ids.
+    SsmKey("notebook-subnet-id", "Private subnet for a SageMaker notebook of the deployment."),
+    SsmKey("notebook-security-group-id", "Security group a notebook adds to the client group: "
+           "HTTPS out (AWS APIs through NAT or endpoints, package indexes)."),
     SsmKey("vpc-link-id", "ID of the API Gateway VPC link to the internal ALB."),
     SsmKey("listener-arn", "ARN of the internal ALB listener."),
     SsmKey("mlflow-version", "MLflow version of the server, for matching clients."),

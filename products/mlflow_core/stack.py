@@ -129,6 +129,8 @@ class MlflowCoreStack(PlatformProductStack):
             "vpc-id": network.vpc_id,
             "private-subnet-ids": cdk.Fn.join(",", network.private_subnet_ids),
             "client-security-group-id": entry.client_security_group.security_group_id,
+            "notebook-subnet-id": cdk.Fn.select(0, network.private_subnet_ids),
+            "notebook-security-group-id": entry.notebook_security_group.security_group_id,
             "vpc-link-id": entry.vpc_link.vpc_link_id,
             "listener-arn": entry.listener.listener_arn,
             "mlflow-version": MLFLOW_VERSION,

@@ -66,13 +66,14 @@ class NotebookStack(PlatformProductStack):
         )
 
     def _notebook(self) -> sagemaker.CfnNotebookInstance:
-        """In the core's first private subnet with its client security group (vpc), or
-        outside any VPC with SageMaker's internet access (private-api)."""
+        """In the core's notebook subnet with its client and notebook security groups (vpc),
+        or outside any VPC with SageMaker's internet access (private-api)."""
         p = self.params
         in_vpc = self.in_vpc.logical_id
-        first_subnet = cdk.Fn.select(0, cdk.Fn.split(
-            ",", published_value(self.deployment, "private-subnet-ids")))
-        client_sg = published_value(self.deployment, "client-security-group-id")
+        # Published as one ID: Fn::Split would run before the dynamic reference resolves.
+        subnet = published_value(self.deployment, "notebook-subnet-id")
+        groups = [published_value(self.deployment, "client-security-group-id"),
+                  published_value(self.deployment, "notebook-security-group-id")]
         notebook = sagemaker.CfnNotebookInstance(
             self, "Notebook",
             instance_type=p.text("InstanceType"),
@@ -81,9 +82,9 @@ class NotebookStack(PlatformProductStack):
             volume_size_in_gb=p.number("VolumeSizeInGB"),
             root_access=p.text("RootAccess"),
             lifecycle_config_name=self.lifecycle.attr_notebook_instance_lifecycle_config_name,
-            subnet_id=cdk.Fn.condition_if(in_vpc, first_subnet, cdk.Aws.NO_VALUE).to_string(),
+            subnet_id=cdk.Fn.condition_if(in_vpc, subnet, cdk.Aws.NO_VALUE).to_string(),
             security_group_ids=cdk.Token.as_list(
-                cdk.Fn.condition_if(in_vpc, [client_sg], cdk.Aws.NO_VALUE)),
+                cdk.Fn.condition_if(in_vpc, groups, cdk.Aws.NO_VALUE)),
             # IMDSv2 only: kernels run user code; no session-less metadata requests.
             instance_metadata_service_configuration=sagemaker.CfnNotebookInstance
             .InstanceMetadataServiceConfigurationProperty(

@@ -76,7 +76,7 @@ def test_released_versions_are_served_from_snapshots_with_their_own_description(
     tmp_path, monkeypatch
 ) -> None:
     snapshots = _with_released_v0(tmp_path, monkeypatch)
-    template = _synth(tmp_path, snapshots)
+    template = _synth(tmp_path, snapshots, deprecatedVersions={})
     (core,) = [r["Properties"] for r in template["Resources"].values()
                if r["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"
                and r["Properties"]["Name"] == MLFLOW_CORE.name]
@@ -108,3 +108,17 @@ def test_only_the_current_version_may_be_unlocked() -> None:
     with pytest.raises(ValueError, match="only the current"):
         dataclasses.replace(MLFLOW_CORE, versions=(Version("v0", "x", locked=False),
                                                    Version("v1", "y")))
+
+
+def test_the_shipped_configuration_deprecates_every_v1(synth) -> None:
+    """v1 of each product fails on AWS (core: host names matched case-sensitively; notebook:
+    a split dynamic reference and no outbound HTTPS; private API: reserved concurrency that
+    new accounts cannot give): cdk.json deprecates them, so nobody launches one."""
+    calls = [json.dumps(r["Properties"]) for r in synth.portfolio_json()["Resources"].values()
+             if r["Type"] == "Custom::AWS" and "updateProvisioningArtifact" in json.dumps(r)]
+    assert len(calls) == len(catalog.PRODUCTS)
+    assert all('\\"Guidance\\":\\"DEPRECATED\\"' in c for c in calls)
+    from portfolio.app import cdk_json_context
+
+    shipped = cdk_json_context()["mlflow-platform"]["deprecatedVersions"]
+    assert shipped == {p.slug: ["v1"] for p in catalog.PRODUCTS}

@@ -63,6 +63,15 @@ class Entry(Construct):
         self.client_security_group = self._security_group(
             vpc, "ClientSecurityGroup",
             "Attach to clients of this MLflow server (besides their own groups)")
+        # The client group only reaches the load balancer; a notebook in the private subnets
+        # also needs HTTPS out (SSM, Secrets Manager and pip at start, through NAT or
+        # endpoints). No ingress.
+        self.notebook_security_group = self._security_group(
+            vpc, "NotebookSecurityGroup",
+            "MLflow notebooks: HTTPS out to AWS APIs and package indexes, no ingress")
+        self.notebook_security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
+            "HTTPS to AWS APIs (NAT or VPC endpoints) and package indexes")
         self._admit(conditions, client_cidr, new_vpc_cidr)
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self, "LoadBalancer", vpc=vpc, internet_facing=False,

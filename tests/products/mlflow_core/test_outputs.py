@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,11 @@ def test_published_values(launch: Callable[..., dict[str, Any]]) -> None:
     assert render(values["private-subnet-ids"]).count(",") == 1
     assert values["shared-login-secret-arn"] == values["credentials-secret-arn"]
     assert values["notebook-direct-internet-access"] == "Enabled"  # dev, new VPC: no NAT
+    # One ID each (readers cannot split a dynamic reference): the first private subnet and
+    # the notebook group of this deployment.
+    assert values["notebook-subnet-id"]["Fn::Select"][0] == 0
+    assert values["notebook-security-group-id"]["Fn::GetAtt"][0].startswith(
+        "EntryNotebookSecurityGroup")
     https = _published(launch(CertificateArn="arn:aws:acm:us-east-1:111111111111:"
                               "certificate/12345678-1234-1234-1234-123456789012",
                               TlsHostName="mlflow.example.com"))
@@ -73,3 +79,18 @@ def test_clients_get_no_login_secret_outside_basic_mode(
 def test_notebooks_need_direct_internet_only_where_the_private_subnets_have_no_nat(
         launch: Callable[..., dict[str, Any]], values: dict[str, str], access: str) -> None:
     assert _published(launch(**values))["notebook-direct-internet-access"] == access
+
+
+def test_the_notebook_group_only_opens_https_out(template_json: dict[str, Any]) -> None:
+    (group,) = [r for k, r in template_json["Resources"].items()
+                if k.startswith("EntryNotebookSecurityGroup")
+                and r["Type"] == "AWS::EC2::SecurityGroup"]
+    props = group["Properties"]
+    assert props["SecurityGroupEgress"] == [{
+        "CidrIp": "0.0.0.0/0", "Description": "HTTPS to AWS APIs (NAT or VPC endpoints) and "
+        "package indexes", "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}]
+    assert "SecurityGroupIngress" not in props
+    ingress = [r for r in template_json["Resources"].values()
+               if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+               and "EntryNotebookSecurityGroup" in json.dumps(r["Properties"].get("GroupId"))]
+    assert ingress == []

@@ -15,8 +15,9 @@ def test_reads_core_values_and_the_private_api_invoke_arn(template_json: dict[st
     read = ssm_keys_read(template_json)
     # shared-login-secret-arn, not credentials-secret-arn: in per-user mode the latter is the
     # admin's login, which a notebook must never be able to read.
-    assert read == {"shared-login-secret-arn", "private-subnet-ids", "client-security-group-id",
-                    "notebook-direct-internet-access", "api-invoke-arn"}
+    assert read == {"shared-login-secret-arn", "notebook-subnet-id", "client-security-group-id",
+                    "notebook-security-group-id", "notebook-direct-internet-access",
+                    "api-invoke-arn"}
     assert read <= CORE_KEYS | API_KEYS
     assert unparsed_ssm_references(template_json) == []
 

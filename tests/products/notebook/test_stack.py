@@ -53,9 +53,12 @@ def test_in_vpc_the_notebook_uses_the_first_private_subnet_and_client_sg(
     template_json: dict[str, Any]
 ) -> None:
     props = _notebook(_launch(template_json, Connection="vpc"))
-    first = {"Fn::Select": [0, {"Fn::Split": [",", _ref("private-subnet-ids")]}]}
-    assert props["SubnetId"] == first
-    assert props["SecurityGroupIds"] == [_ref("client-security-group-id")]
+    # One published subnet ID: Fn::Split runs before a dynamic reference resolves, so
+    # splitting private-subnet-ids would hand SageMaker both IDs as one.
+    assert props["SubnetId"] == _ref("notebook-subnet-id")
+    # The client group reaches the load balancer; the notebook group adds HTTPS out.
+    assert props["SecurityGroupIds"] == [_ref("client-security-group-id"),
+                                         _ref("notebook-security-group-id")]
     # The default (auto) follows the deployment's network, as MLflow core publishes it.
     assert props["DirectInternetAccess"] == _ref("notebook-direct-internet-access")
 
