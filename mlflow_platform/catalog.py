@@ -99,7 +99,6 @@ MLFLOW_CORE = ProductSpec(
             f"{IMAGE_TAG} (the server execs uvicorn: about 190 MB less memory; host names "
             "match in any letter case, as DNS names do, which v1 got wrong); publishes a "
             "notebook subnet and security group; 1-hour load balancer idle timeout.",
-            locked=False,
         ),
     ),
 )
@@ -123,7 +122,6 @@ PRIVATE_API = ProductSpec(
             "front of an iam-mode core would be an open MLflow); keep-alive without reserved "
             "concurrency (new accounts have too little to reserve); the pairing check gives "
             "up after 5 minutes instead of an hour.",
-            locked=False,
         ),
     ),
 )
@@ -151,7 +149,6 @@ NOTEBOOK = ProductSpec(
             "notebook subnet and security group (v1 split a dynamic reference and had no "
             "outbound HTTPS, so its VPC launches failed). Needs MLflow core v2, which "
             "publishes the values it reads: update the deployment's core first.",
-            locked=False,
         ),
     ),
 )

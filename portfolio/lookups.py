@@ -63,11 +63,17 @@ class ArtifactId(Construct):
         self, scope: Construct, id_: str, *, product: servicecatalog.IProduct, version: str
     ) -> None:
         super().__init__(scope, id_)
+        # A version whose template changes (the unlocked current one) gets a new artifact ID.
+        # The product's artifact IDs in the call make CloudFormation run the lookup again
+        # then; with the version name alone it would keep handing out the old ID.
+        cfn_product = product.node.default_child
+        assert isinstance(cfn_product, servicecatalog.CfnCloudFormationProduct)
         call = cr.AwsSdkCall(
             service="ServiceCatalog",
             action="describeProvisioningArtifact",
             parameters={"ProductId": product.product_id, "ProvisioningArtifactName": version},
-            physical_resource_id=cr.PhysicalResourceId.of(f"{version}"),
+            physical_resource_id=cr.PhysicalResourceId.of(cdk.Fn.join(
+                ":", [version, cfn_product.attr_provisioning_artifact_ids])),
             output_paths=["ProvisioningArtifactDetail.Id"],
         )
         self._resource = cr.AwsCustomResource(
@@ -180,7 +186,11 @@ class OrganizationPortfolioShare(Construct):
             on_create=share,
             on_update=share,
             on_delete=cr.AwsSdkCall(
-                service="ServiceCatalog", action="deletePortfolioShare", parameters=params
+                service="ServiceCatalog", action="deletePortfolioShare", parameters=params,
+                # A share that never came about (a failed create rolling back, Organizations
+                # access not enabled) must not turn the rollback or the delete into a failure.
+                ignore_error_codes_matching="ResourceNotFoundException|"
+                "OperationNotSupportedException|InvalidParametersException",
             ),
             policy=cr.AwsCustomResourcePolicy.from_statements([
                 iam.PolicyStatement(
@@ -199,6 +209,9 @@ class OrganizationPortfolioShare(Construct):
             ]),
             install_latest_aws_sdk=False,
         )
+        # The share completes in the background: the token is what
+        # `aws servicecatalog describe-portfolio-share-status` takes (README, Deploy).
+        self.share_token = self.resource.get_response_field("PortfolioShareToken")
         acknowledge(
             self.resource, "AwsSolutions-IAM5",
             "AWS Organizations read calls support no resource-level permissions.",

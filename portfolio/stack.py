@@ -98,10 +98,19 @@ class PortfolioStack(cdk.Stack):
             self.portfolio.share_with_account(account, share_tag_options=True)
         org = self.config.share_organization
         if org is not None:
-            OrganizationPortfolioShare(
+            share = OrganizationPortfolioShare(
                 self, "OrganizationShare", portfolio=self.portfolio,
                 node_type=org.type, node_id=org.id,
             )
+            # Service Catalog runs one share operation per portfolio at a time (else
+            # InvalidStateException): the account shares wait for the organization's call.
+            for child in self.portfolio.node.children:
+                if isinstance(child, servicecatalog.CfnPortfolioShare):
+                    child.node.add_dependency(share.resource)
+            cdk.CfnOutput(self, "OrganizationShareStatusId", value=share.share_token,
+                          description="aws servicecatalog describe-portfolio-share-status "
+                          "--portfolio-share-token <this>: the organization share runs in "
+                          "the background")
         if self.config.tag_options:
             self.portfolio.associate_tag_options(
                 servicecatalog.TagOptions(
@@ -188,11 +197,21 @@ class PortfolioStack(cdk.Stack):
             for slug, types in types_by_slug.items()
         }
 
+    def _require_same_region(self, topic_arn: str) -> None:
+        """CloudFormation sends stack events only to a topic in the stack's region: refuse
+        the deployment up front instead of failing every launch."""
+        region = topic_arn.split(":")[3]
+        cdk.CfnRule(self, "NotificationTopicInThisRegion", assertions=[cdk.CfnRuleAssertion(
+            assert_=cdk.Fn.condition_equals(region, cdk.Aws.REGION),
+            assert_description=f"notificationTopicArn is in {region}: deploy the portfolio "
+            "there, or give a topic of the region it is deployed to")])
+
     def _constrain(self) -> None:
         topic = None
         if self.config.notification_topic_arn:
             topic = sns.Topic.from_topic_arn(self, "EventsTopic",
                                              self.config.notification_topic_arn)
+            self._require_same_region(self.config.notification_topic_arn)
         for spec in PRODUCTS:
             product = self.products[spec.slug]
             role = self.launch_roles[spec.slug]

@@ -203,6 +203,36 @@ def test_portfolio_is_shared_with_accounts_and_the_ou(synth: Synth) -> None:
     assert "deletePortfolioShare" in create
 
 
+def test_share_operations_run_one_at_a_time_and_the_org_share_can_be_followed(
+        synth: Synth) -> None:
+    resources = synth.portfolio_json()["Resources"]
+    (org_share,) = [k for k, r in resources.items() if r["Type"] == "Custom::AWS"
+                    and "createPortfolioShare" in json.dumps(r)]
+    account_shares = [r for r in resources.values() if r["Type"] == SC + "PortfolioShare"]
+    assert account_shares and all(org_share in r["DependsOn"] for r in account_shares)
+    # A share that never came about does not fail a rollback or a delete.
+    assert "ResourceNotFoundException" in json.dumps(resources[org_share]["Properties"]["Delete"])
+    output = synth.portfolio_json()["Outputs"]["OrganizationShareStatusId"]
+    assert output["Value"]["Fn::GetAtt"] == [org_share, "PortfolioShareToken"]
+
+
+def test_version_lookups_run_again_when_the_products_artifact_ids_change(
+        synth: Synth) -> None:
+    lookups = [r for r in synth.portfolio_json()["Resources"].values()
+               if r["Type"] == "Custom::AWS" and "describeProvisioningArtifact" in json.dumps(r)]
+    assert lookups
+    for lookup in lookups:
+        assert "ProvisioningArtifactIds" in json.dumps(lookup["Properties"]["Update"])
+
+
+def test_the_notification_topic_must_be_in_the_portfolios_region(synth: Synth) -> None:
+    rule = synth.portfolio_json()["Rules"]["NotificationTopicInThisRegion"]
+    (assertion,) = rule["Assertions"]
+    region = TEST_SETTINGS["notificationTopicArn"].split(":")[3]
+    assert assertion["Assert"] == {"Fn::Equals": [region, {"Ref": "AWS::Region"}]}
+    assert region in assertion["AssertDescription"]
+
+
 def test_tag_options_from_config_are_associated(synth: Synth) -> None:
     from portfolio.app import cdk_json_context
 
