@@ -147,7 +147,8 @@ NOTEBOOK = ProductSpec(
             "its private subnets have no NAT); in per-user mode the notebook no longer gets "
             "the admin login; one bounded SSM call at start; in the VPC it uses the core's "
             "notebook subnet and security group (v1 split a dynamic reference and had no "
-            "outbound HTTPS, so its VPC launches failed). Needs MLflow core v2, which "
+            "outbound HTTPS, so its VPC launches failed); with an IAM private API, kernels "
+            "sign artifact uploads too. Needs MLflow core v2, which "
             "publishes the values it reads: update the deployment's core first.",
         ),
     ),

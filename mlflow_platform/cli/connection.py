@@ -34,8 +34,11 @@ AUTH_VARS = (
     "MLFLOW_TRACKING_USERNAME",
     "MLFLOW_TRACKING_PASSWORD",
     "MLFLOW_TRACKING_AWS_SIGV4",
+    "MLFLOW_TRACKING_AUTH",
     "MLFLOW_TRACKING_TOKEN",
 )
+# The entry-point name of mlflow_platform.sigv4.SigV4AuthProvider (pyproject.toml).
+SIGV4_PROVIDER = "mlflow-platform-sigv4"
 _KEYS = ("tracking-url", "auth-mode", "credentials-secret-arn", "api-url", "api-authorization",
          "artifact-bucket")
 
@@ -102,11 +105,13 @@ class ConnectionService:
     def _api_auth(self, published: Published, env: Environment) -> None:
         authorization = published.get("api-authorization") or "NONE"
         if authorization == "AWS_IAM":
-            env.set["MLFLOW_TRACKING_AWS_SIGV4"] = "true"
+            # This package's signer (mlflow_platform/sigv4.py), not MLflow's
+            # MLFLOW_TRACKING_AWS_SIGV4, whose library fails on artifact uploads.
+            env.set["MLFLOW_TRACKING_AUTH"] = SIGV4_PROVIDER
             if self._region:
                 env.set["AWS_DEFAULT_REGION"] = self._region
-            env.notes.append("requests are signed with your AWS credentials (SigV4); "
-                             "needs `pip install requests-auth-aws-sigv4`")
+            env.notes.append("requests are signed with your AWS credentials (SigV4) by the "
+                             "mlflow-platform package, which must be installed beside mlflow")
         elif authorization == "JWT":
             env.notes.append("the API expects a JWT: export MLFLOW_TRACKING_TOKEN=<token from "
                              "your identity provider>")

@@ -28,7 +28,8 @@ def test_basic_auth_without_api_uses_the_internal_url_and_the_secret(aws: Client
     env = service(aws).environment("demo")
     assert env.set == {"MLFLOW_TRACKING_URI": "http://internal-alb",
                        "MLFLOW_TRACKING_USERNAME": "mlflow", "MLFLOW_TRACKING_PASSWORD": NASTY}
-    assert set(env.unset) == {"MLFLOW_TRACKING_AWS_SIGV4", "MLFLOW_TRACKING_TOKEN"}
+    assert set(env.unset) == {"MLFLOW_TRACKING_AWS_SIGV4", "MLFLOW_TRACKING_AUTH",
+                              "MLFLOW_TRACKING_TOKEN"}
     assert any("internal to the VPC" in n for n in env.notes)
     assert all(NASTY not in n for n in env.notes)
 
@@ -40,7 +41,9 @@ def test_private_api_is_preferred_and_iam_auth_means_sigv4(aws: Clients) -> None
                           "api-authorization": "AWS_IAM"})
     env = service(aws).environment("demo")
     assert env.set["MLFLOW_TRACKING_URI"] == "https://x.execute-api"
-    assert env.set["MLFLOW_TRACKING_AWS_SIGV4"] == "true"
+    # This package's signer, which also signs artifact uploads (file bodies).
+    assert env.set["MLFLOW_TRACKING_AUTH"] == "mlflow-platform-sigv4"
+    assert "MLFLOW_TRACKING_AWS_SIGV4" in env.unset
     assert env.set["AWS_DEFAULT_REGION"] == REGION
     assert "MLFLOW_TRACKING_PASSWORD" not in env.set  # SigV4 and basic share one header
     assert {"MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"} <= set(env.unset)
