@@ -15,6 +15,8 @@ from constructs import Construct
 
 from products.common.nag import acknowledge
 
+# Metadata key on a deprecation's custom resource: {"ProductId": <Ref>, "Version": name}.
+DEPRECATION_METADATA = "MlflowPlatformDeprecates"
 # The one Lambda function that backs every AwsCustomResource of a stack.
 _PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 
@@ -149,6 +151,11 @@ class DeprecateVersion(Construct):
             ]),
             install_latest_aws_sdk=False,
         )
+        # For readers of the template (scripts/show_catalog.py): which version this retires.
+        cfn = self.resource.node.find_child("Resource").node.default_child
+        assert isinstance(cfn, cdk.CfnResource)
+        cfn.add_metadata(DEPRECATION_METADATA, {"ProductId": product.product_id,
+                                                "Version": version})
         _acknowledge_provider(self)
 
 

@@ -81,10 +81,21 @@ def _rules(portfolio: dict[str, Any], product_logical_id: str) -> list[str]:
     return rules
 
 
+def _deprecated(portfolio: dict[str, Any]) -> set[tuple[str, str]]:
+    """(product logical ID, version name) of the versions with guidance DEPRECATED."""
+    found = set()
+    for res in portfolio["Resources"].values():
+        marker = res.get("Metadata", {}).get("MlflowPlatformDeprecates")
+        if marker:
+            found.add((marker["ProductId"]["Ref"], marker["Version"]))
+    return found
+
+
 def load_catalog(cdk_out: Path, stack: str = _STACK) -> dict[str, Any]:
     """The catalog as data: portfolio, products, versions, parameters, rules, outputs."""
     portfolio = _load(cdk_out / f"{stack}.template.json")
     assets = _load(cdk_out / f"{stack}.assets.json")["files"]
+    deprecated = _deprecated(portfolio)
     products = []
     for logical_id, res in portfolio["Resources"].items():
         if res["Type"] == "AWS::ServiceCatalog::Portfolio":
@@ -102,6 +113,7 @@ def load_catalog(cdk_out: Path, stack: str = _STACK) -> dict[str, Any]:
                 {
                     "name": version["Name"],
                     "description": version.get("Description", ""),
+                    "deprecated": (logical_id, version["Name"]) in deprecated,
                     "parameters": _parameters(template),
                     "outputs": _outputs(template),
                 }
@@ -162,7 +174,8 @@ def render(catalog: dict[str, Any]) -> str:
         for rule in product["launch_rules"]:
             lines.append(f"  launch rule: {rule}")
         for version in product["versions"]:
-            lines += ["", f"  Version {version['name']}: {version['description']}"]
+            mark = " [DEPRECATED: no new launches]" if version["deprecated"] else ""
+            lines += ["", f"  Version {version['name']}{mark}: {version['description']}"]
             group = None
             for param in version["parameters"]:
                 if param["group"] != group:

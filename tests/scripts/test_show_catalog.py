@@ -33,6 +33,18 @@ def test_text_and_json_output(synth: Synth, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["products"][2]["name"] == "MLflow notebook"
 
 
+def test_deprecated_versions_are_marked(synth: Synth, capsys) -> None:
+    # The shipped cdk.json deprecates every v1 (tests/portfolio/test_versions.py says why).
+    catalog = show_catalog.load_catalog(synth.outdir)
+    marks = {(p["name"], v["name"]): v["deprecated"]
+             for p in catalog["products"] for v in p["versions"]}
+    assert marks == {(p.name, v.name): v.name == "v1" for p in PRODUCTS for v in p.versions}
+    assert show_catalog.main(["--cdk-out", str(synth.outdir)]) == 0
+    text = capsys.readouterr().out
+    assert text.count("[DEPRECATED: no new launches]") == len(PRODUCTS)
+    assert "Version v2 [DEPRECATED" not in text
+
+
 def test_missing_synth_output_is_a_clear_error(tmp_path, capsys) -> None:
     assert show_catalog.main(["--cdk-out", str(tmp_path)]) == 2
     assert "make synth" in capsys.readouterr().err
