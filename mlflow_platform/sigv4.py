@@ -20,7 +20,6 @@ from typing import Any
 import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from requests.auth import AuthBase
 
 PROVIDER_NAME = "mlflow-platform-sigv4"
 SERVICE = "execute-api"
@@ -57,8 +56,10 @@ def _body_bytes(request: Any) -> bytes:
     raise SigV4Error(f"cannot sign a request body of type {type(body).__name__}")
 
 
-class FileSafeSigV4(AuthBase):
-    """A requests auth that signs for execute-api, file bodies included."""
+class FileSafeSigV4:
+    """A requests auth (any callable taking and returning the PreparedRequest) that signs
+    for execute-api, file bodies included. No requests import: the CLI, which has no
+    requests dependency, imports this module for PROVIDER_NAME."""
 
     def __init__(self, session: Any = None) -> None:
         self._session = session or boto3.Session()

@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import os
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -34,6 +33,8 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from mlflow_platform.cli.output import shell_exports
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SERVER_ENTRYPOINT = REPO_ROOT / "docker" / "mlflow_core" / "server" / "entrypoint.py"
@@ -712,7 +713,7 @@ def client_exports(tracking_uri: str, username: str, password: str) -> str:
     carry shell metacharacters."""
     values = {"MLFLOW_TRACKING_URI": tracking_uri, "MLFLOW_TRACKING_USERNAME": username,
               "MLFLOW_TRACKING_PASSWORD": password}
-    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items())
+    return "".join(f"{line}\n" for line in shell_exports(values, unset=()))
 
 
 def write_client_env(workdir: Path, exports: str) -> Path:

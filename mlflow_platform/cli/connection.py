@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mlflow_platform import contract
+from mlflow_platform import contract, sigv4
 
 from .aws import error_code
 from .errors import CliError, NotFoundError
@@ -37,8 +37,7 @@ AUTH_VARS = (
     "MLFLOW_TRACKING_AUTH",
     "MLFLOW_TRACKING_TOKEN",
 )
-# The entry-point name of mlflow_platform.sigv4.SigV4AuthProvider (pyproject.toml).
-SIGV4_PROVIDER = "mlflow-platform-sigv4"
+
 _KEYS = ("tracking-url", "auth-mode", "credentials-secret-arn", "api-url", "api-authorization",
          "artifact-bucket")
 
@@ -107,7 +106,7 @@ class ConnectionService:
         if authorization == "AWS_IAM":
             # This package's signer (mlflow_platform/sigv4.py), not MLflow's
             # MLFLOW_TRACKING_AWS_SIGV4, whose library fails on artifact uploads.
-            env.set["MLFLOW_TRACKING_AUTH"] = SIGV4_PROVIDER
+            env.set["MLFLOW_TRACKING_AUTH"] = sigv4.PROVIDER_NAME
             if self._region:
                 env.set["AWS_DEFAULT_REGION"] = self._region
             env.notes.append("requests are signed with your AWS credentials (SigV4) by the "

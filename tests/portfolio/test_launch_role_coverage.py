@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,12 +148,10 @@ def _matches(action: str, patterns: set[str]) -> bool:
     return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
 
 
-def _unused_reason(resource_type: str, action: str) -> str | None:
-    for (type_pattern, action_pattern), reason in UNUSED.items():
-        if fnmatch.fnmatchcase(resource_type, type_pattern) and fnmatch.fnmatchcase(
-                action.lower(), action_pattern.lower()):
-            return reason
-    return None
+def _unused_key(resource_type: str, action: str) -> tuple[str, str] | None:
+    """The UNUSED entry that names this action of this type, if any."""
+    return next((key for key in UNUSED if fnmatch.fnmatchcase(resource_type, key[0])
+                 and fnmatch.fnmatchcase(action.lower(), key[1].lower())), None)
 
 
 def _types(synth: Synth, spec: ProductSpec) -> set[str]:
@@ -164,19 +163,25 @@ def _types(synth: Synth, spec: ProductSpec) -> set[str]:
     return {r["Type"] for t in templates for r in t.get("Resources", {}).values()}
 
 
+def _granted(synth: Synth, spec: ProductSpec) -> set[str]:
+    return {a for s in _launch_statements(synth, spec.name) for a in _actions(s)}
+
+
+def _ungranted(types: set[str], granted: set[str]) -> Iterator[tuple[str, str]]:
+    """(type, action) of every handler action of these types the role does not grant."""
+    for resource_type in sorted(types):
+        for action in sorted(handler_actions(resource_type)):
+            if not _matches(action, granted):
+                yield resource_type, action
+
+
 def missing_actions(types: set[str], granted: set[str]) -> dict[str, set[str]]:
     """Handler actions of these types that are neither granted nor named as unused."""
     missing: dict[str, set[str]] = {}
-    for resource_type in sorted(types):
-        for action in handler_actions(resource_type):
-            if not _matches(action, granted) and _unused_reason(resource_type, action) is None:
-                missing.setdefault(resource_type, set()).add(action)
+    for resource_type, action in _ungranted(types, granted):
+        if _unused_key(resource_type, action) is None:
+            missing.setdefault(resource_type, set()).add(action)
     return missing
-
-
-def _missing(synth: Synth, spec: ProductSpec) -> dict[str, set[str]]:
-    granted = {a for s in _launch_statements(synth, spec.name) for a in _actions(s)}
-    return missing_actions(_types(synth, spec), granted)
 
 
 @pytest.mark.parametrize("variant", ["synth", "synth_unshared"])
@@ -185,7 +190,7 @@ def test_launch_role_grants_every_action_cloudformation_calls_for_its_product(
         variant: str, spec: ProductSpec, request: pytest.FixtureRequest) -> None:
     synth: Synth = request.getfixturevalue(variant)
     assert _types(synth, spec)
-    missing = _missing(synth, spec)
+    missing = missing_actions(_types(synth, spec), _granted(synth, spec))
     assert not missing, (
         "the launch role lacks actions CloudFormation calls (grant them in "
         f"portfolio/launch_role.py, or name the unused feature in UNUSED): {missing}")
@@ -193,17 +198,10 @@ def test_launch_role_grants_every_action_cloudformation_calls_for_its_product(
 
 def test_every_unused_entry_is_needed(synth_unshared: Synth) -> None:
     """An UNUSED entry that matches nothing ungranted is stale: the list only shrinks."""
-    seen: set[tuple[str, str]] = set()
-    for spec in PRODUCTS:
-        granted = {a for s in _launch_statements(synth_unshared, spec.name) for a in _actions(s)}
-        for resource_type in _types(synth_unshared, spec):
-            for action in handler_actions(resource_type):
-                if _matches(action, granted):
-                    continue
-                for key in UNUSED:
-                    if fnmatch.fnmatchcase(resource_type, key[0]) and fnmatch.fnmatchcase(
-                            action.lower(), key[1].lower()):
-                        seen.add(key)
+    seen = {_unused_key(resource_type, action)
+            for spec in PRODUCTS
+            for resource_type, action in _ungranted(_types(synth_unshared, spec),
+                                                    _granted(synth_unshared, spec))}
     assert set(UNUSED) - seen == set()
 
 

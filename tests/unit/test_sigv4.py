@@ -64,17 +64,17 @@ def test_a_file_body_is_read_signed_and_sent_as_the_signed_bytes(tmp_path: Path)
     assert signed.headers["X-Amz-Date"] == "20261204T013000Z"
 
 
-def test_the_library_mlflow_uses_by_default_fails_on_the_same_request(tmp_path: Path) -> None:
-    """Why this module exists: requests-auth-aws-sigv4 calls .encode() on a file body."""
-    body = io.BytesIO(b"artifact")
+def test_the_library_mlflow_uses_by_default_fails_on_the_same_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why this module exists: the real requests-auth-aws-sigv4 (MLflow's
+    MLFLOW_TRACKING_AWS_SIGV4 signer) calls .encode() on a file body."""
+    from requests_auth_aws_sigv4 import AWSSigV4
 
-    def its_payload_hash(r: requests.PreparedRequest) -> None:
-        # requests_auth_aws_sigv4 0.7, AWSSigV4.__call__: bytes, else r.body.encode('utf-8')
-        if r.body and not isinstance(r.body, bytes):
-            r.body.encode("utf-8")  # type: ignore[union-attr]
-
+    for key, value in {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x" * 40,
+                       "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(key, value)
     with pytest.raises(AttributeError):
-        its_payload_hash(_prepared(body))
+        AWSSigV4("execute-api")(_prepared(io.BytesIO(b"artifact")))
     assert sigv4.FileSafeSigV4(_Session())(_prepared(io.BytesIO(b"artifact"))).body == b"artifact"
 
 
@@ -103,7 +103,4 @@ def test_no_credentials_is_a_clear_error() -> None:
 def test_mlflow_finds_the_provider_by_the_name_env_exports() -> None:
     from mlflow.tracking.request_auth.registry import fetch_auth
 
-    from mlflow_platform.cli.connection import SIGV4_PROVIDER
-
-    assert SIGV4_PROVIDER == sigv4.PROVIDER_NAME
-    assert isinstance(fetch_auth(SIGV4_PROVIDER), sigv4.FileSafeSigV4)
+    assert isinstance(fetch_auth(sigv4.PROVIDER_NAME), sigv4.FileSafeSigV4)
